@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Architecture (data flows one way):
+///   system libraries (CBLAS, CLAPACKE, CARPACK, CHDF5)
+///     -> TensorCore (dense/CSR matrices, kernels, autodiff tape, Adam, RNG)
+///     -> HDF5Store (typed HDF5 files) -> Pooling (layers, poolers, losses)
+///     -> Harness (training, checkpoints, benchmarks) -> gpool (command-line tool)
+let package = Package(
+  name: "GraphPooling",
+  products: [
+    .executable(name: "gpool", targets: ["gpool"]),
+    .library(name: "TensorCore", targets: ["TensorCore"]),
+    .library(name: "Pooling", targets: ["Pooling"]),
+    .library(name: "Harness", targets: ["Harness"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // Thin system-library targets: the only places that import C.
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CLAPACKE", pkgConfig: "lapacke",
+      providers: [.apt(["liblapacke-dev"])]),
+    .systemLibrary(
+      name: "CARPACK", pkgConfig: "arpack",
+      providers: [.apt(["libarpack2-dev"])]),
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5",
+      providers: [.apt(["libhdf5-dev"])]),
+
+    .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "CARPACK"]),
+    .target(name: "HDF5Store", dependencies: ["CHDF5"]),
+    .target(name: "Pooling", dependencies: ["TensorCore"]),
+    .target(name: "Harness", dependencies: ["TensorCore", "HDF5Store", "Pooling"]),
+    .executableTarget(
+      name: "gpool",
+      dependencies: [
+        "Harness", "Pooling", "TensorCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+    .testTarget(name: "HDF5StoreTests", dependencies: ["HDF5Store"]),
+    .testTarget(name: "PoolingTests", dependencies: ["Pooling", "TensorCore"]),
+    .testTarget(name: "HarnessTests", dependencies: ["Harness", "Pooling", "TensorCore", "HDF5Store"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

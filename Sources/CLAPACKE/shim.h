@@ -1,0 +1,2 @@
+// LAPACK's C interface (dense eigen-decompositions, factorisations).
+#include <lapacke.h>

@@ -1,0 +1,74 @@
+/// Row indexing ops: gathering rows, scattering them back, and per-segment
+/// (per-graph) reductions used by readouts and batching.
+
+/// `out[k, :] = X[indices[k], :]`; the pullback scatter-adds `G[k, :]` into
+/// row `indices[k]`. Cost O(|indices|·C).
+public func gatherRows(_ a: Variable, _ indices: [Int]) -> Variable {
+  let x = a.value
+  for i in indices {
+    precondition(i >= 0 && i < x.rows, "gatherRows: index \(i) outside 0..<\(x.rows)")
+  }
+  var out = Matrix(rows: indices.count, columns: x.columns)
+  for (k, i) in indices.enumerated() {
+    for j in 0..<x.columns { out.storage[k * x.columns + j] = x.storage[i * x.columns + j] }
+  }
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    [scatterAdd(g, rowsTo: indices, outputRows: x.rows)]
+  }
+}
+
+/// `out[indices[k], :] += X[k, :]` into an `outputRows`×C zero matrix; the
+/// pullback gathers. Cost O(|indices|·C).
+public func scatterAddRows(_ a: Variable, to indices: [Int], outputRows: Int) -> Variable {
+  let x = a.value
+  precondition(indices.count == x.rows, "scatterAddRows: \(indices.count) indices, \(x.rows) rows")
+  let out = scatterAdd(x, rowsTo: indices, outputRows: outputRows)
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    var d = Matrix(rows: x.rows, columns: x.columns)
+    for (k, i) in indices.enumerated() {
+      for j in 0..<x.columns { d.storage[k * x.columns + j] = g.storage[i * x.columns + j] }
+    }
+    return [d]
+  }
+}
+
+/// Per-segment sums: row s of the result is Σ of the rows k with
+/// `segments[k] == s` (e.g. a sum readout per graph of a batch).
+/// Cost O(N·C).
+public func segmentSum(_ a: Variable, segments: [Int], segmentCount: Int) -> Variable {
+  scatterAddRows(a, to: segments, outputRows: segmentCount)
+}
+
+/// Per-segment means: the segment sum divided by the segment's row count
+/// (empty segments give zero rows); ∂/∂x_k = G[segments[k]] / n_s.
+/// Cost O(N·C).
+public func segmentMean(_ a: Variable, segments: [Int], segmentCount: Int) -> Variable {
+  let x = a.value
+  precondition(segments.count == x.rows, "segmentMean: \(segments.count) ids for \(x.rows) rows")
+  var counts = [Float](repeating: 0, count: segmentCount)
+  for s in segments {
+    precondition(s >= 0 && s < segmentCount, "segmentMean: segment \(s) outside 0..<\(segmentCount)")
+    counts[s] += 1
+  }
+  var out = scatterAdd(x, rowsTo: segments, outputRows: segmentCount)
+  for s in 0..<segmentCount where counts[s] > 0 {
+    for j in 0..<x.columns { out.storage[s * x.columns + j] /= counts[s] }
+  }
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    var d = Matrix(rows: x.rows, columns: x.columns)
+    for (k, s) in segments.enumerated() {
+      for j in 0..<x.columns { d.storage[k * x.columns + j] = g.storage[s * x.columns + j] / counts[s] }
+    }
+    return [d]
+  }
+}
+
+/// The scatter-add kernel shared by the ops above.
+func scatterAdd(_ x: Matrix, rowsTo indices: [Int], outputRows: Int) -> Matrix {
+  var out = Matrix(rows: outputRows, columns: x.columns)
+  for (k, i) in indices.enumerated() {
+    precondition(i >= 0 && i < outputRows, "scatter: index \(i) outside 0..<\(outputRows)")
+    for j in 0..<x.columns { out.storage[i * x.columns + j] += x.storage[k * x.columns + j] }
+  }
+  return out
+}

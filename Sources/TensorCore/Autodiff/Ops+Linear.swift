@@ -1,0 +1,59 @@
+/// Linear-algebra ops: dense and sparse products, transpose, traces.
+
+/// `op(a) · op(b)` where `op` optionally transposes (BLAS `sgemm`).
+/// For C = A·B: ∂/∂A = G·Bᵀ, ∂/∂B = Aᵀ·G; the transposed variants follow by
+/// transposing those. Cost O(m·n·k) forward, twice that backward.
+public func matmul(
+  _ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false
+) -> Variable {
+  let (x, y) = (a.value, b.value)
+  let out = Matrix.product(x, y, transposeA: transposeA, transposeB: transposeB)
+  return a.tape.record(out, inputs: [a, b]) { g, needs in
+    var ga: Matrix? = nil
+    var gb: Matrix? = nil
+    if needs[0] {
+      // A is used as op(A): ∂/∂op(A) = G·op(B)ᵀ; transpose back when op transposes.
+      ga =
+        transposeA
+        ? Matrix.product(y, g, transposeA: transposeB, transposeB: true)
+        : Matrix.product(g, y, transposeB: !transposeB)
+    }
+    if needs[1] {
+      // ∂/∂op(B) = op(A)ᵀ·G.
+      gb =
+        transposeB
+        ? Matrix.product(g, x, transposeA: true, transposeB: transposeA)
+        : Matrix.product(x, g, transposeA: !transposeA)
+    }
+    return [ga, gb]
+  }
+}
+
+/// `A · X` for a constant sparse `A` (CSR) and a dense variable `X`;
+/// ∂/∂X = Aᵀ·G. Cost 2·nnz(A)·columns(X) forward and backward.
+public func matmul(_ a: SparseMatrix, _ x: Variable) -> Variable {
+  x.tape.record(a.multiply(x.value), inputs: [x]) { g, _ in [a.transposeMultiply(g)] }
+}
+
+/// The transpose; ∂/∂X = Gᵀ. Cost O(count).
+public func transpose(_ a: Variable) -> Variable {
+  a.tape.record(a.value.transposed(), inputs: [a]) { g, _ in [g.transposed()] }
+}
+
+/// Tr(Sᵀ A S) = Σ_ij a_ij ⟨s_i, s_j⟩ for a constant sparse `A` (N×N) and a
+/// dense variable `S` (N×K), as a 1×1 result; ∂/∂S = (A + Aᵀ)·S·g.
+/// Cost O(nnz(A)·K) forward and backward, never forming an N×N product.
+public func traceOfQuadraticForm(_ a: SparseMatrix, _ s: Variable) -> Variable {
+  let sValue = s.value
+  precondition(
+    a.rows == a.columns && a.columns == sValue.rows,
+    "Tr(SᵀAS): A is \(a.rows)×\(a.columns), S is \(sValue.rows)×\(sValue.columns)")
+  let aS = a.multiply(sValue)
+  var trace = 0.0
+  for i in 0..<aS.storage.count { trace += Double(aS.storage[i]) * Double(sValue.storage[i]) }
+  return s.tape.record(Matrix(scalar: Float(trace)), inputs: [s]) { g, _ in
+    let scale = g.scalar
+    let sym = aS + a.transposeMultiply(sValue)
+    return [sym * scale]
+  }
+}

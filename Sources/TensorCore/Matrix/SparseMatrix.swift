@@ -1,0 +1,176 @@
+/// A sparse matrix in compressed sparse row (CSR) form with `Float` values.
+///
+/// Row `i` holds the entries `values[p]` at columns `columnIndices[p]` for
+/// `p` in `rowOffsets[i]..<rowOffsets[i + 1]`; column indices are sorted and
+/// unique within each row. Memory O(rows + nonzeros).
+public struct SparseMatrix: Equatable, Sendable {
+  public let rows: Int
+  public let columns: Int
+  /// `rows + 1` offsets into `columnIndices` / `values`.
+  public let rowOffsets: [Int32]
+  public let columnIndices: [Int32]
+  public let values: [Float]
+
+  /// Number of stored entries.
+  @inlinable public var nonzeroCount: Int { values.count }
+
+  /// A CSR matrix from its three arrays. The arrays must be consistent:
+  /// offsets non-decreasing from 0 to `values.count`, columns in range.
+  public init(
+    rows: Int, columns: Int, rowOffsets: [Int32], columnIndices: [Int32], values: [Float]
+  ) {
+    precondition(rowOffsets.count == rows + 1, "CSR needs rows + 1 offsets")
+    precondition(columnIndices.count == values.count, "CSR columns/values length differ")
+    precondition(rowOffsets.first == 0 && Int(rowOffsets.last!) == values.count, "CSR offsets")
+    self.rows = rows
+    self.columns = columns
+    self.rowOffsets = rowOffsets
+    self.columnIndices = columnIndices
+    self.values = values
+  }
+
+  /// A matrix from coordinate triplets; duplicate `(row, column)` pairs are
+  /// summed. Cost O(nnz log nnz) for the sort.
+  ///
+  /// - Precondition: every index is in range (callers validate user input
+  ///   first and report the offending file and line).
+  public init(rows: Int, columns: Int, entries: [(row: Int, column: Int, value: Float)]) {
+    let sorted = entries.sorted { ($0.row, $0.column) < ($1.row, $1.column) }
+    var offsets = [Int32](repeating: 0, count: rows + 1)
+    var cols: [Int32] = []
+    var vals: [Float] = []
+    cols.reserveCapacity(sorted.count)
+    vals.reserveCapacity(sorted.count)
+    var lastRow = -1
+    var lastColumn = -1
+    for e in sorted {
+      precondition(e.row >= 0 && e.row < rows && e.column >= 0 && e.column < columns,
+        "Sparse entry (\(e.row), \(e.column)) outside \(rows)×\(columns)")
+      if e.row == lastRow && e.column == lastColumn {
+        vals[vals.count - 1] += e.value
+      } else {
+        cols.append(Int32(e.column))
+        vals.append(e.value)
+        offsets[e.row + 1] += 1
+        lastRow = e.row
+        lastColumn = e.column
+      }
+    }
+    for i in 0..<rows { offsets[i + 1] += offsets[i] }
+    self.init(
+      rows: rows, columns: columns, rowOffsets: offsets, columnIndices: cols, values: vals)
+  }
+
+  /// The binary adjacency matrix of an undirected graph on `nodeCount` nodes:
+  /// every edge `(u, v)` sets entries `(u, v)` and `(v, u)` to 1 (duplicates
+  /// collapse to 1). Self-loops are kept only if `keepSelfLoops`.
+  public static func symmetricAdjacency(
+    nodeCount: Int, edges: [(Int, Int)], keepSelfLoops: Bool = false
+  ) -> SparseMatrix {
+    var entries: [(row: Int, column: Int, value: Float)] = []
+    entries.reserveCapacity(edges.count * 2)
+    for (u, v) in edges {
+      if u == v {
+        if keepSelfLoops { entries.append((u, u, 1)) }
+        continue
+      }
+      entries.append((u, v, 1))
+      entries.append((v, u, 1))
+    }
+    let summed = SparseMatrix(rows: nodeCount, columns: nodeCount, entries: entries)
+    return summed.mapValues { _ in 1 }
+  }
+
+  /// The same sparsity pattern with `transform` applied to each stored value.
+  public func mapValues(_ transform: (Float) -> Float) -> SparseMatrix {
+    SparseMatrix(
+      rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
+      values: values.map(transform))
+  }
+
+  /// A sparse copy of a dense matrix keeping its nonzero entries.
+  public init(dense: Matrix) {
+    var entries: [(row: Int, column: Int, value: Float)] = []
+    for i in 0..<dense.rows {
+      for j in 0..<dense.columns where dense[i, j] != 0 { entries.append((i, j, dense[i, j])) }
+    }
+    self.init(rows: dense.rows, columns: dense.columns, entries: entries)
+  }
+
+  /// The dense equivalent. Cost O(rows·columns).
+  public func toDense() -> Matrix {
+    var out = Matrix(rows: rows, columns: columns)
+    for i in 0..<rows {
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
+        out[i, Int(columnIndices[p])] = values[p]
+      }
+    }
+    return out
+  }
+
+  /// The transpose, in CSR form (a counting sort). Cost O(rows + columns + nnz).
+  public func transposed() -> SparseMatrix {
+    var offsets = [Int32](repeating: 0, count: columns + 1)
+    for c in columnIndices { offsets[Int(c) + 1] += 1 }
+    for j in 0..<columns { offsets[j + 1] += offsets[j] }
+    var next = offsets
+    var cols = [Int32](repeating: 0, count: nonzeroCount)
+    var vals = [Float](repeating: 0, count: nonzeroCount)
+    for i in 0..<rows {
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
+        let j = Int(columnIndices[p])
+        let q = Int(next[j])
+        cols[q] = Int32(i)
+        vals[q] = values[p]
+        next[j] += 1
+      }
+    }
+    return SparseMatrix(
+      rows: columns, columns: rows, rowOffsets: offsets, columnIndices: cols, values: vals)
+  }
+
+  /// Row sums (weighted degrees) as an array. Cost O(rows + nnz).
+  public func rowSums() -> [Float] {
+    (0..<rows).map { i in
+      var s: Float = 0
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) { s += values[p] }
+      return s
+    }
+  }
+
+  /// Whether the stored pattern and values equal those of the transpose.
+  public var isSymmetric: Bool { rows == columns && self == transposed() }
+
+  /// The symmetric normalisation D^-1/2 A D^-1/2 with D = diag(row sums).
+  /// Rows (and columns) whose degree is 0 stay 0; no self-loops are added.
+  /// Cost O(rows + nnz).
+  public func symmetricallyNormalized() -> SparseMatrix {
+    precondition(rows == columns, "normalising a non-square \(rows)×\(columns) matrix")
+    let inverseRoots = rowSums().map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
+    var vals = values
+    for i in 0..<rows {
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
+        vals[p] *= inverseRoots[i] * inverseRoots[Int(columnIndices[p])]
+      }
+    }
+    return SparseMatrix(
+      rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
+      values: vals)
+  }
+
+  /// The same matrix with diagonal entries dropped. Cost O(rows + nnz).
+  public func removingDiagonal() -> SparseMatrix {
+    var offsets: [Int32] = [0]
+    var cols: [Int32] = []
+    var vals: [Float] = []
+    for i in 0..<rows {
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) where Int(columnIndices[p]) != i {
+        cols.append(columnIndices[p])
+        vals.append(values[p])
+      }
+      offsets.append(Int32(cols.count))
+    }
+    return SparseMatrix(
+      rows: rows, columns: columns, rowOffsets: offsets, columnIndices: cols, values: vals)
+  }
+}

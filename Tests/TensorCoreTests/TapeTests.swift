@@ -1,0 +1,77 @@
+import Foundation
+import TensorCore
+import XCTest
+
+final class TapeTests: XCTestCase {
+  func testHandComputedForwardAndBackward() {
+    // L = Σ (W·x)² with W = [[1, 2], [3, 4]], x = [1, 1]ᵀ: W·x = [3, 7]ᵀ,
+    // L = 58, ∂L/∂W = 2(W·x)xᵀ = [[6, 6], [14, 14]].
+    let tape = Tape()
+    let w = Parameter(name: "w", value: Matrix([[1, 2], [3, 4]]))
+    let x = tape.constant(Matrix([[1], [1]]))
+    let loss = sumOfSquares(matmul(tape.parameter(w), x))
+    XCTAssertEqual(loss.value.scalar, 58)
+    let g = tape.gradients(of: loss)
+    XCTAssertEqual(g[w], Matrix([[6, 6], [14, 14]]))
+    XCTAssertNil(g[x], "constants get no gradient")
+  }
+
+  func testParameterUsedTwiceAccumulatesGradient() {
+    let tape = Tape()
+    let p = Parameter(name: "p", value: Matrix([[3]]))
+    let a = tape.parameter(p)
+    let b = tape.parameter(p)
+    XCTAssertEqual(a.id, b.id)
+    let loss = a * b + a  // p² + p → derivative 2p + 1 = 7
+    XCTAssertEqual(tape.gradients(of: loss)[p], Matrix([[7]]))
+  }
+
+  func testUnusedParameterHasNoGradient() {
+    let tape = Tape()
+    let used = Parameter(name: "used", value: Matrix([[1]]))
+    let unused = Parameter(name: "unused", value: Matrix([[1]]))
+    _ = tape.parameter(unused)
+    let g = tape.gradients(of: sum(tape.parameter(used) * 2))
+    XCTAssertEqual(g[used], Matrix([[2]]))
+    XCTAssertNil(g[unused])
+  }
+
+  func testHandComputedSoftmaxAndCrossEntropy() {
+    let tape = Tape()
+    // Row [0, ln 3]: softmax = [1/4, 3/4]; CE with label 1 = −ln(3/4).
+    let logits = tape.constant(Matrix([[0, Float(3).squareRootLog]]))
+    let s = softmax(logits).value
+    XCTAssertEqual(s[0, 0], 0.25, accuracy: 1e-6)
+    XCTAssertEqual(s[0, 1], 0.75, accuracy: 1e-6)
+    let ce = crossEntropy(logits: logits, labels: [1]).value.scalar
+    XCTAssertEqual(ce, -Float(0.75).naturalLog, accuracy: 1e-6)
+  }
+
+  func testTraceOfQuadraticFormMatchesDenseFormula() {
+    let a = TestData.sparse(6, 6, seed: 5)
+    let s = TestData.matrix(6, 3, seed: 6)
+    let tape = Tape()
+    let sparse = traceOfQuadraticForm(a, tape.constant(s)).value.scalar
+    let dense = Matrix.product(s, a.toDense().matmul(s), transposeA: true).trace()
+    XCTAssertEqual(sparse, dense, accuracy: 1e-4)
+  }
+
+  func testPairwiseL1DistanceByHand() {
+    let tape = Tape()
+    let x = tape.constant(Matrix([[0, 0], [1, -2], [3, 1]]))
+    let d = pairwiseL1Distance(x, sources: [0, 1, 2], targets: [1, 2, 0]).value
+    XCTAssertEqual(d, Matrix([[3], [5], [4]]))
+  }
+
+  func testSegmentMeanByHand() {
+    let tape = Tape()
+    let x = tape.constant(Matrix([[1, 2], [3, 4], [5, 6]]))
+    let m = segmentMean(x, segments: [0, 0, 1], segmentCount: 3).value
+    XCTAssertEqual(m, Matrix([[2, 3], [5, 6], [0, 0]]))
+  }
+}
+
+extension Float {
+  fileprivate var squareRootLog: Float { Float(Foundation.log(Double(self))) }
+  fileprivate var naturalLog: Float { Float(Foundation.log(Double(self))) }
+}
