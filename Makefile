@@ -1,0 +1,55 @@
+# gpool — graph pooling and clustering harness.
+# `make test` and `make reproduce-table1` work on a fresh Debian machine:
+# every target first installs the system packages it needs (target `deps`).
+
+SWIFT        ?= swift
+CONFIG       ?= release
+DEB_PACKAGES := pkg-config libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools libarpack2-dev
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+GPOOL        := .build/$(CONFIG)/gpool
+
+.PHONY: all deps build release test bench reproduce-table1 format clean help
+
+all: build
+
+help:
+	@echo "make test               install dependencies, build, run the unit tests"
+	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering)"
+	@echo "make bench              kernel and training-step timings (release build)"
+	@echo "make deps               install missing Debian packages: $(DEB_PACKAGES)"
+	@echo "make format             format the sources with swift format"
+
+# Installs the Debian packages that are missing (apt-get, with sudo when not root).
+deps:
+	@command -v $(SWIFT) >/dev/null || { echo "error: swift not found on PATH (install a Swift 6 toolchain)"; exit 1; }
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing missing packages:$$missing"; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product gpool
+
+# XCTest only: the final summary line counts the tests that ran.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-swift-testing
+
+bench: release
+	$(GPOOL) bench
+
+reproduce-table1: release
+	$(GPOOL) reproduce table1
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
+
+clean:
+	rm -rf .build

@@ -1,0 +1,79 @@
+import Pooling
+import TensorCore
+
+/// Timings of the kernels and the training step that every experiment of the
+/// harness repeats thousands of times. Run it from a release build
+/// (`gpool bench`); debug builds are 10–50× slower.
+public struct MessagePassingBenchmark {
+  /// One measured quantity.
+  public struct Measurement: Sendable {
+    public let name: String
+    /// Median wall time of one repetition, in milliseconds.
+    public let milliseconds: Double
+    /// Floating-point operations per repetition, if meaningful.
+    public let flops: Double?
+    public var gigaflopsPerSecond: Double? { flops.map { $0 / (milliseconds * 1e6) } }
+  }
+
+  public let graph: SyntheticGraph
+  public let units: Int
+  public let repetitions: Int
+
+  public init(graph: SyntheticGraph, units: Int = 16, repetitions: Int = 200) {
+    self.graph = graph
+    self.units = units
+    self.repetitions = max(1, repetitions)
+  }
+
+  /// Runs every measurement with the current `Threading.threadCount`.
+  public func run() -> [Measurement] {
+    var random = RandomSource(seed: 1)
+    let normalized = graph.adjacency.symmetricallyNormalized()
+    let hidden = Initializer.glorotUniform.matrix(fanIn: graph.nodeCount, fanOut: units, random: &random)
+    let weights = Initializer.glorotUniform.matrix(
+      fanIn: graph.features.columns, fanOut: units, random: &random)
+    let adjacencyFlops = 2 * Double(normalized.nonzeroCount * units)
+    let featureFlops = 2 * Double(graph.features.nonzeroCount * units)
+
+    var results = [
+      measure("Ã·H  (sparse adjacency × N×\(units))", flops: adjacencyFlops) {
+        _ = normalized.multiply(hidden)
+      },
+      measure("X·W  (sparse features × F×\(units))", flops: featureFlops) {
+        _ = graph.features.multiply(weights)
+      },
+      measure("Xᵀ·G (transposed, backward of X·W)", flops: featureFlops) {
+        _ = graph.features.transposeMultiply(hidden)
+      },
+    ]
+
+    // One training step: GCS(units, ELU) → softmax → ‖·‖_F, backward, Adam.
+    let layer = GCSConv(
+      name: "gcs", inputFeatures: graph.features.columns, units: units, activation: .elu,
+      random: &random)
+    var adam = Adam(learningRate: 5e-4)
+    results.append(
+      measure("GCS(\(units), ELU) + softmax + ‖·‖_F: forward+backward+Adam", flops: nil) {
+        let tape = Tape()
+        let z = layer(.sparse(graph.features), normalizedAdjacency: normalized, tape: tape)
+        let loss = frobeniusNorm(softmax(z))
+        adam.update(layer.parameters, with: tape.gradients(of: loss))
+      })
+    return results
+  }
+
+  /// Median time of `repetitions` calls after `repetitions / 10 + 1` warm-ups.
+  private func measure(_ name: String, flops: Double?, _ body: () -> Void) -> Measurement {
+    for _ in 0..<(repetitions / 10 + 1) { body() }
+    let clock = ContinuousClock()
+    var times: [Double] = []
+    times.reserveCapacity(repetitions)
+    for _ in 0..<repetitions {
+      let elapsed = clock.measure(body)
+      times.append(
+        Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15)
+    }
+    times.sort()
+    return Measurement(name: name, milliseconds: times[times.count / 2], flops: flops)
+  }
+}

@@ -1,0 +1,17 @@
+import TensorCore
+
+/// The activation functions a layer can apply, by their config names.
+public enum Activation: String, Codable, Sendable, CaseIterable {
+  case linear, relu, elu, tanh, sigmoid
+
+  /// Applies the activation on the tape. Cost O(count).
+  public func callAsFunction(_ x: Variable) -> Variable {
+    switch self {
+    case .linear: x
+    case .relu: TensorCore.relu(x)
+    case .elu: TensorCore.elu(x)
+    case .tanh: TensorCore.tanh(x)
+    case .sigmoid: TensorCore.sigmoid(x)
+    }
+  }
+}

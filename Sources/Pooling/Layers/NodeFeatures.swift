@@ -1,0 +1,33 @@
+import TensorCore
+
+/// Node features entering a layer: a sparse constant (bag-of-words inputs
+/// such as Cora's, kept in CSR so X·W costs O(nnz(X)·C)) or a dense variable
+/// (the output of a previous layer).
+public enum NodeFeatures {
+  case sparse(SparseMatrix)
+  case dense(Variable)
+
+  /// Number of nodes (rows).
+  public var nodeCount: Int {
+    switch self {
+    case .sparse(let x): x.rows
+    case .dense(let x): x.rows
+    }
+  }
+
+  /// Number of feature columns.
+  public var featureCount: Int {
+    switch self {
+    case .sparse(let x): x.columns
+    case .dense(let x): x.columns
+    }
+  }
+
+  /// X·W. Cost O(nnz(X)·C) for sparse X, O(N·F·C) for dense X.
+  public func times(_ weights: Variable) -> Variable {
+    switch self {
+    case .sparse(let x): matmul(x, weights)
+    case .dense(let x): matmul(x, weights)
+    }
+  }
+}
