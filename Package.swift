@@ -4,7 +4,8 @@ import PackageDescription
 /// Architecture (data flows one way):
 ///   system libraries (CBLAS, CLAPACKE, CARPACK, CHDF5)
 ///     -> TensorCore (dense/CSR matrices, kernels, autodiff tape, Adam, RNG)
-///     -> HDF5Store (typed HDF5 files) -> Pooling (layers, poolers, losses)
+///     -> HDF5Store (typed HDF5 files), GraphData (datasets, formats, checksums)
+///     -> Pooling (layers, poolers, losses)
 ///     -> Harness (training, checkpoints, benchmarks) -> gpool (command-line tool)
 let package = Package(
   name: "GraphPooling",
@@ -34,19 +35,22 @@ let package = Package(
 
     .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "CARPACK"]),
     .target(name: "HDF5Store", dependencies: ["CHDF5"]),
+    .target(name: "GraphData", dependencies: ["TensorCore"]),
     .target(name: "Pooling", dependencies: ["TensorCore"]),
-    .target(name: "Harness", dependencies: ["TensorCore", "HDF5Store", "Pooling"]),
+    .target(name: "Harness", dependencies: ["TensorCore", "HDF5Store", "GraphData", "Pooling"]),
     .executableTarget(
       name: "gpool",
       dependencies: [
-        "Harness", "Pooling", "TensorCore",
+        "Harness", "GraphData", "Pooling", "TensorCore",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
     .testTarget(name: "HDF5StoreTests", dependencies: ["HDF5Store"]),
+    .testTarget(name: "GraphDataTests", dependencies: ["GraphData", "TensorCore"]),
     .testTarget(name: "PoolingTests", dependencies: ["Pooling", "TensorCore"]),
-    .testTarget(name: "HarnessTests", dependencies: ["Harness", "Pooling", "TensorCore", "HDF5Store"]),
+    .testTarget(
+      name: "HarnessTests", dependencies: ["Harness", "GraphData", "Pooling", "TensorCore", "HDF5Store"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -173,4 +173,43 @@ public struct SparseMatrix: Equatable, Sendable {
     return SparseMatrix(
       rows: rows, columns: columns, rowOffsets: offsets, columnIndices: cols, values: vals)
   }
+
+  /// The pooled-adjacency normalisation of MinCutPool/DiffPool (Spektral's
+  /// `normalize_A`): A_ij / ((√d_i + ε)(√d_j + ε)), d = row sums, ε added
+  /// after the square root. Zeros stay zero. Cost O(rows + nnz).
+  public func normalizedWithEpsilon(_ epsilon: Float) -> SparseMatrix {
+    precondition(rows == columns, "normalising a non-square \(rows)×\(columns) matrix")
+    let scale = rowSums().map { 1 / ($0.squareRoot() + epsilon) }
+    var vals = values
+    for i in 0..<rows {
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
+        vals[p] *= scale[i] * scale[Int(columnIndices[p])]
+      }
+    }
+    return SparseMatrix(
+      rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
+      values: vals)
+  }
+
+  /// A + I for a square matrix (diagonal entries incremented, added where
+  /// absent). Cost O(rows + nnz).
+  public func addingIdentity() -> SparseMatrix {
+    precondition(rows == columns, "A + I of a non-square \(rows)×\(columns) matrix")
+    var entries: [(row: Int, column: Int, value: Float)] = []
+    entries.reserveCapacity(nonzeroCount + rows)
+    for i in 0..<rows {
+      entries.append((i, i, 1))
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
+        entries.append((i, Int(columnIndices[p]), values[p]))
+      }
+    }
+    return SparseMatrix(rows: rows, columns: columns, entries: entries)
+  }
+
+  /// ‖A‖²_F = Σ a_ij². Cost O(nnz).
+  public func squaredFrobeniusNorm() -> Float {
+    var s = 0.0
+    for v in values { s += Double(v) * Double(v) }
+    return Float(s)
+  }
 }

@@ -1,0 +1,37 @@
+import TensorCore
+
+/// A citation graph in the Planetoid split files (Cora, Citeseer, Pubmed),
+/// assembled the standard way for node clustering.
+public struct PlanetoidDataset: Sendable {
+  /// Lower-case dataset name ("cora", "citeseer", "pubmed").
+  public let name: String
+  /// Symmetric binary adjacency (N×N); self-loops removed unless the loader
+  /// was asked to keep them.
+  public let adjacency: SparseMatrix
+  /// Node features (N×F, CSR), each non-zero row normalised to sum 1.
+  public let features: SparseMatrix
+  /// Class of each node, `nil` for nodes without a label (Citeseer's 15
+  /// feature-less test-range nodes).
+  public let labels: [Int?]
+  /// Number of classes.
+  public let classCount: Int
+  /// SHA-256 (hex) of every file read, by file name.
+  public let fileChecksums: [String: String]
+
+  public init(
+    name: String, adjacency: SparseMatrix, features: SparseMatrix, labels: [Int?],
+    classCount: Int, fileChecksums: [String: String]
+  ) {
+    self.name = name
+    self.adjacency = adjacency
+    self.features = features
+    self.labels = labels
+    self.classCount = classCount
+    self.fileChecksums = fileChecksums
+  }
+
+  public var nodeCount: Int { adjacency.rows }
+
+  /// Indices of the nodes that have a label (the ones metrics use).
+  public var labeledNodes: [Int] { labels.indices.filter { labels[$0] != nil } }
+}
