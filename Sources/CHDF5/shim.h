@@ -18,5 +18,6 @@ static inline hid_t gpool_h5s_all(void) { return H5S_ALL; }
 static inline hid_t gpool_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t gpool_h5e_default(void) { return H5E_DEFAULT; }
 static inline size_t gpool_h5t_variable(void) { return H5T_VARIABLE; }
+static inline hid_t gpool_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 
 #endif

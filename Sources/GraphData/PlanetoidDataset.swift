@@ -32,6 +32,22 @@ public struct PlanetoidDataset: Sendable {
 
   public var nodeCount: Int { adjacency.rows }
 
+  /// Number of feature columns (F).
+  public var featureCount: Int { features.columns }
+
+  /// Number of undirected edges: each off-diagonal pair counted once, each
+  /// self-loop (present only if the loader kept them) once. Cost O(N + nnz).
+  public var undirectedEdgeCount: Int {
+    var loops = 0
+    for i in 0..<adjacency.rows {
+      for p in Int(adjacency.rowOffsets[i])..<Int(adjacency.rowOffsets[i + 1])
+      where Int(adjacency.columnIndices[p]) == i {
+        loops += 1
+      }
+    }
+    return (adjacency.nonzeroCount - loops) / 2 + loops
+  }
+
   /// Indices of the nodes that have a label (the ones metrics use).
   public var labeledNodes: [Int] { labels.indices.filter { labels[$0] != nil } }
 }
