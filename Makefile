@@ -7,14 +7,21 @@ CONFIG       ?= release
 DEB_PACKAGES := pkg-config libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools libarpack2-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GPOOL        := .build/$(CONFIG)/gpool
+# Data directory the experiments read, and the mirror `make data` copies from
+# (files it lacks are downloaded where a network exists).
+GPOOL_DATA        ?= data
+GPOOL_DATA_MIRROR ?= $(if $(wildcard ../shared/data),../shared/data,)
+# Runs executed in parallel by `make reproduce-*` (default: all cores).
+JOBS              ?= $(shell nproc 2>/dev/null || echo 1)
 
-.PHONY: all deps build release test bench reproduce-table1 format clean help
+.PHONY: all deps build release test bench data reproduce-table1 format clean help
 
 all: build
 
 help:
 	@echo "make test               install dependencies, build, run the unit tests"
 	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering)"
+	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
 	@echo "make bench              kernel and training-step timings (release build)"
 	@echo "make deps               install missing Debian packages: $(DEB_PACKAGES)"
 	@echo "make format             format the sources with swift format"
@@ -45,8 +52,12 @@ test: deps
 bench: release
 	$(GPOOL) bench
 
-reproduce-table1: release
-	$(GPOOL) reproduce table1
+data: release
+	$(GPOOL) data --data-dir "$(GPOOL_DATA)" $(if $(GPOOL_DATA_MIRROR),--mirror "$(GPOOL_DATA_MIRROR)",)
+
+# Resumable: finished runs are kept; FORCE=1 recomputes them.
+reproduce-table1: release data
+	$(GPOOL) reproduce table1 --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

@@ -17,11 +17,13 @@ public struct MessagePassingBenchmark {
 
   public let graph: SyntheticGraph
   public let units: Int
+  public let clusters: Int
   public let repetitions: Int
 
-  public init(graph: SyntheticGraph, units: Int = 16, repetitions: Int = 200) {
+  public init(graph: SyntheticGraph, units: Int = 16, clusters: Int = 7, repetitions: Int = 200) {
     self.graph = graph
     self.units = units
+    self.clusters = clusters
     self.repetitions = max(1, repetitions)
   }
 
@@ -58,6 +60,22 @@ public struct MessagePassingBenchmark {
         let z = layer(.sparse(graph.features), normalizedAdjacency: normalized, tape: tape)
         let loss = frobeniusNorm(softmax(z))
         adam.update(layer.parameters, with: tape.gradients(of: loss))
+      })
+
+    // One MinCutPool clustering iteration as in Table 1: GCS(units, ELU) →
+    // S = softmax(linear(units → K)), loss L_c + L_o on Ã, backward, Adam.
+    let pool = MinCutPool(name: "pool", inputFeatures: units, clusters: clusters, random: &random)
+    let parameters = layer.parameters + pool.parameters
+    var poolAdam = Adam(learningRate: 5e-4)
+    results.append(
+      measure("MinCutPool iteration (GCS(\(units)) → K=\(clusters)): fwd+bwd+Adam", flops: nil) {
+        let tape = Tape()
+        let z = layer(.sparse(graph.features), normalizedAdjacency: normalized, tape: tape)
+        let s = pool.assignments(.dense(z), tape: tape)
+        // The synthetic graph has edges, so the cut loss is defined.
+        let cut = try! MinCutPool.cutLoss(assignments: s, adjacency: normalized)
+        let loss = cut + MinCutPool.orthogonalityLoss(assignments: s)
+        poolAdam.update(parameters, with: tape.gradients(of: loss))
       })
     return results
   }

@@ -1,8 +1,10 @@
 import TensorCore
 
-/// A random graph with sparse binary features, sized like a citation
-/// dataset, for benchmarks that must not depend on downloaded data.
+/// The graph a benchmark runs on: by default a random graph with sparse
+/// binary features sized like Cora, so benchmarks need no downloaded data.
 public struct SyntheticGraph: Sendable {
+  /// "synthetic", or the dataset's name for a real graph.
+  public let name: String
   public let nodeCount: Int
   /// Binary symmetric adjacency without self-loops.
   public let adjacency: SparseMatrix
@@ -34,5 +36,14 @@ public struct SyntheticGraph: Sendable {
     self.nodeCount = nodeCount
     adjacency = SparseMatrix.symmetricAdjacency(nodeCount: nodeCount, edges: edges)
     features = SparseMatrix(rows: nodeCount, columns: featureCount, entries: entries)
+    name = "synthetic"
+  }
+
+  /// A real graph (e.g. Cora) in the same shape, to benchmark on actual data.
+  public init(name: String, adjacency: SparseMatrix, features: SparseMatrix) {
+    self.name = name
+    nodeCount = adjacency.rows
+    self.adjacency = adjacency
+    self.features = features
   }
 }

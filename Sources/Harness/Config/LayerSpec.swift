@@ -1,0 +1,125 @@
+import Pooling
+import TensorCore
+
+/// One entry of a model's layer list, e.g.
+/// `{"type": "gcs", "units": 16, "activation": "elu"}` or
+/// `{"type": "mincut", "k": 7}`. The same schema serves node clustering
+/// (MP… → pool) and graph classification (MP – pool – MP – pool – MP – readout).
+public enum LayerSpec: Codable, Sendable, Equatable {
+  case gcs(GCSSpec)
+  case mincut(MinCutSpec)
+  case diffpool(DiffPoolSpec)
+
+  public static let typeNames = ["gcs", "mincut", "diffpool"]
+
+  enum TypeKey: String, CodingKey { case type }
+
+  public init(from decoder: any Decoder) throws {
+    let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
+    switch type {
+    case "gcs": self = .gcs(try GCSSpec(from: decoder))
+    case "mincut": self = .mincut(try MinCutSpec(from: decoder))
+    case "diffpool": self = .diffpool(try DiffPoolSpec(from: decoder))
+    default:
+      throw LocatedConfigProblem(
+        codingPath: decoder.codingPath + [AnyCodingKey(stringValue: "type")],
+        message: "unknown layer type '\(type)' (expected one of \(Self.typeNames.joined(separator: ", ")))")
+    }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    switch self {
+    case .gcs(let spec): try spec.encode(to: encoder)
+    case .mincut(let spec): try spec.encode(to: encoder)
+    case .diffpool(let spec): try spec.encode(to: encoder)
+    }
+  }
+
+  /// Whether this layer pools (ends a clustering model).
+  public var isPooling: Bool {
+    if case .gcs = self { return false }
+    return true
+  }
+}
+
+/// GCS message passing: Z = act(Ã X Θ_m + X Θ_s + b).
+public struct GCSSpec: Codable, Sendable, Equatable {
+  public var type = "gcs"
+  public var units: Int
+  public var activation: Activation
+  public var kernelInitializer: Initializer
+  /// λ of the L2 penalty λ‖Θ‖² on both kernels (0: none).
+  public var l2: Float
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, units, activation, kernelInitializer = "kernel_initializer", l2
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    units = try c.decode(Int.self, forKey: .units)
+    activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+    kernelInitializer =
+      try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform
+    l2 = try c.decodeIfPresent(Float.self, forKey: .l2) ?? 0
+    try c.require(units > 0, .units, "must be positive, got \(units)")
+    try c.require(l2 >= 0, .l2, "must be ≥ 0")
+  }
+}
+
+/// MinCutPool: S = softmax(MLP(X)/τ); losses L_c + L_o on the layer's adjacency.
+public struct MinCutSpec: Codable, Sendable, Equatable {
+  public var type = "mincut"
+  /// Number of clusters; `nil` means the dataset's number of classes.
+  public var k: Int?
+  /// Hidden layer sizes of the MLP before the linear layer to K (default none).
+  public var mlpHidden: [Int]
+  public var mlpActivation: Activation
+  public var temperature: Float
+  /// ε of the pooled-adjacency normalisation (1e-7 as Spektral; PyG 1e-15).
+  public var poolEpsilon: Float
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, k, mlpHidden = "mlp_hidden", mlpActivation = "mlp_activation", temperature,
+      poolEpsilon = "pool_epsilon"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    k = try c.decodeIfPresent(Int.self, forKey: .k)
+    mlpHidden = try c.decodeIfPresent([Int].self, forKey: .mlpHidden) ?? []
+    mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
+    temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? 1
+    poolEpsilon = try c.decodeIfPresent(Float.self, forKey: .poolEpsilon) ?? 1e-7
+    try c.require((k ?? 2) > 1, .k, "must be at least 2")
+    try c.require(mlpHidden.allSatisfy { $0 > 0 }, .mlpHidden, "sizes must be positive")
+    try c.require(temperature > 0, .temperature, "must be positive")
+    try c.require(poolEpsilon >= 0, .poolEpsilon, "must be ≥ 0")
+  }
+}
+
+/// DiffPool: Z = act(F X W_emb), S = softmax(F X W_pool); losses L_LP + L_E.
+public struct DiffPoolSpec: Codable, Sendable, Equatable {
+  public var type = "diffpool"
+  /// Number of clusters; `nil` means the dataset's number of classes.
+  public var k: Int?
+  /// Embedding channels C.
+  public var channels: Int
+  public var activation: Activation
+  /// Divide L_LP by N² as PyG does (default false, as the paper's code).
+  public var normalizeLinkLoss: Bool
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, k, channels, activation, normalizeLinkLoss = "normalize_link_loss"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    k = try c.decodeIfPresent(Int.self, forKey: .k)
+    channels = try c.decode(Int.self, forKey: .channels)
+    activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+    normalizeLinkLoss = try c.decodeIfPresent(Bool.self, forKey: .normalizeLinkLoss) ?? false
+    try c.require((k ?? 2) > 1, .k, "must be at least 2")
+    try c.require(channels > 0, .channels, "must be positive")
+  }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Pooling
+import TensorCore
+
+/// One JSON file under `Configs/`: a method on a dataset, with every option
+/// that affects the numbers. Keys are snake_case; unknown keys and wrong types
+/// are errors naming the key and the file. See `Configs/README.md`.
+public struct RunConfig: Codable, Sendable, Equatable {
+  /// The method's name in result tables (e.g. "MinCutPool").
+  public var method: String
+  /// What is trained and evaluated.
+  public var task: Task
+  public var dataset: DatasetSpec
+  /// The model as a list of layers (neural methods); `nil` for baselines.
+  public var model: [LayerSpec]?
+  /// A non-neural baseline instead of a model.
+  public var baseline: BaselineSpec?
+  /// Weight of each auxiliary loss term by name (default 1 for every term
+  /// the poolers return).
+  public var lossWeights: [String: Float]
+  public var optimizer: OptimizerSpec
+  /// Full-batch training iterations.
+  public var iterations: Int
+  /// Write a log row (losses, and NMI for monitoring only) every this many iterations.
+  public var logEvery: Int
+
+  public enum Task: String, Codable, Sendable { case nodeClustering = "node_clustering" }
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case method, task, dataset, model, baseline, lossWeights = "loss_weights", optimizer,
+      iterations, logEvery = "log_every"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    method = try c.decode(String.self, forKey: .method)
+    task = try c.decode(Task.self, forKey: .task)
+    dataset = try c.decode(DatasetSpec.self, forKey: .dataset)
+    model = try c.decodeIfPresent([LayerSpec].self, forKey: .model)
+    baseline = try c.decodeIfPresent(BaselineSpec.self, forKey: .baseline)
+    lossWeights = try c.decodeIfPresent([String: Float].self, forKey: .lossWeights) ?? [:]
+    optimizer = try c.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? OptimizerSpec()
+    iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? 10_000
+    logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 100
+    try c.require((model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
+    try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
+    try c.require(iterations > 0, .iterations, "must be positive, got \(iterations)")
+    try c.require(logEvery > 0, .logEvery, "must be positive, got \(logEvery)")
+    for (name, weight) in lossWeights {
+      try c.require(weight.isFinite && weight >= 0, .lossWeights, "weight of '\(name)' must be ≥ 0")
+    }
+  }
+
+  /// Reads and validates a config file; errors name the file and the key.
+  public static func load(from path: String) throws -> RunConfig {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw ConfigError(file: path, keyPath: "", message: "cannot read the file (missing or unreadable)")
+    }
+    do {
+      return try JSONDecoder().decode(RunConfig.self, from: data)
+    } catch {
+      throw ConfigError.from(error, file: path)
+    }
+  }
+}
+
+/// Which dataset to load and how to prepare it.
+public struct DatasetSpec: Codable, Sendable, Equatable {
+  /// "cora", "citeseer" or "pubmed".
+  public var name: String
+  /// Remove self-loops from the adjacency (default true).
+  public var removeSelfLoops: Bool
+
+  public static let planetoidNames = ["cora", "citeseer", "pubmed"]
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case name, removeSelfLoops = "remove_self_loops"
+  }
+
+  public init(name: String, removeSelfLoops: Bool = true) {
+    self.name = name
+    self.removeSelfLoops = removeSelfLoops
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    name = try c.decode(String.self, forKey: .name).lowercased()
+    removeSelfLoops = try c.decodeIfPresent(Bool.self, forKey: .removeSelfLoops) ?? true
+    try c.require(
+      Self.planetoidNames.contains(name), .name,
+      "unknown dataset '\(name)' (expected one of \(Self.planetoidNames.joined(separator: ", ")))")
+  }
+}
+
+/// Adam's settings (defaults as Keras: β1 0.9, β2 0.999, ε 1e-7).
+public struct OptimizerSpec: Codable, Sendable, Equatable {
+  public var type: String = "adam"
+  public var learningRate: Float = 1e-3
+  public var beta1: Float = 0.9
+  public var beta2: Float = 0.999
+  public var epsilon: Float = 1e-7
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, learningRate = "learning_rate", beta1, beta2, epsilon
+  }
+
+  public init() {}
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    type = try c.decodeIfPresent(String.self, forKey: .type) ?? "adam"
+    learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? 1e-3
+    beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9
+    beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.999
+    epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-7
+    try c.require(type == "adam", .type, "only 'adam' is supported, got '\(type)'")
+    try c.require(learningRate > 0, .learningRate, "must be positive")
+    try c.require(beta1 >= 0 && beta1 < 1, .beta1, "must be in [0, 1)")
+    try c.require(beta2 >= 0 && beta2 < 1, .beta2, "must be in [0, 1)")
+    try c.require(epsilon > 0, .epsilon, "must be positive")
+  }
+
+  public func makeAdam() -> Adam {
+    Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+  }
+}
+
+/// A non-neural baseline.
+public struct BaselineSpec: Codable, Sendable, Equatable {
+  /// "spectral_clustering".
+  public var type: String
+  /// k-means restarts (k-means++ initialisation each time).
+  public var kmeansRestarts: Int
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, kmeansRestarts = "kmeans_restarts"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    type = try c.decode(String.self, forKey: .type)
+    kmeansRestarts = try c.decodeIfPresent(Int.self, forKey: .kmeansRestarts) ?? 10
+    try c.require(type == "spectral_clustering", .type, "unknown baseline '\(type)' (expected spectral_clustering)")
+    try c.require(kmeansRestarts > 0, .kmeansRestarts, "must be positive")
+  }
+}

@@ -1,0 +1,211 @@
+import Dispatch
+import Foundation
+import GraphData
+import Synchronization
+import TensorCore
+
+/// Runs a node-clustering experiment (e.g. Table 1): every (config, seed),
+/// resumably, then writes the result tables.
+///
+/// Output under `outputDirectory`:
+/// - `runs/<run-id>.json`: one finished run (written atomically; its presence
+///   means the run is done and is skipped on the next invocation unless `force`);
+/// - `logs/<run-id>.csv`: per-iteration losses (NMI for monitoring only);
+/// - `checkpoints/<run-id>.h5`: final parameters and optimiser state;
+/// - `runs.csv`, `summary.csv`, `<name>.md`: the tables.
+public struct NodeClusteringExperiment: Sendable {
+  public let spec: ExperimentSpec
+  /// Repository root: config and paper-number paths are relative to it.
+  public let rootDirectory: String
+  public let dataDirectory: String
+  public let outputDirectory: String
+  /// Runs executed at the same time (each single-threaded when > 1).
+  public let jobs: Int
+  public let force: Bool
+  public let log: @Sendable (String) -> Void
+
+  public init(
+    spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
+    jobs: Int, force: Bool, log: @escaping @Sendable (String) -> Void
+  ) {
+    self.spec = spec
+    self.rootDirectory = rootDirectory
+    self.dataDirectory = dataDirectory
+    self.outputDirectory = outputDirectory
+    self.jobs = max(1, jobs)
+    self.force = force
+    self.log = log
+  }
+
+  struct WorkItem: Sendable {
+    let configPath: String
+    let config: RunConfig
+    let configSHA256: String
+    let seed: Int
+    var runID: String {
+      "\(config.dataset.name)-\(config.method.lowercased())-seed\(seed)"
+    }
+  }
+
+  /// Runs what is missing and rewrites the tables. Returns the failures
+  /// (run id and error) of runs that did not finish; finished runs are kept.
+  @discardableResult
+  public func run() throws -> [(runID: String, error: String)] {
+    let paper = try PaperNumber.load(from: resolve(spec.paperNumbers))
+    var items: [WorkItem] = []
+    for path in spec.configs {
+      let full = resolve(path)
+      let config = try RunConfig.load(from: full)
+      let hash = try SHA256.hexDigest(ofFileAt: full)
+      items += spec.seeds.map { WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0) }
+    }
+
+    // Load each dataset once; a missing file skips that dataset's rows.
+    var datasets: [String: PlanetoidDataset] = [:]
+    var skipped: [String: String] = [:]
+    for key in Set(items.map { DatasetKey($0.config.dataset) }).sorted(by: { $0.name < $1.name }) {
+      do {
+        datasets[key.id] = try PlanetoidLoader.load(
+          name: key.name, directory: "\(dataDirectory)/planetoid/\(key.name)",
+          removeSelfLoops: key.removeSelfLoops)
+        let d = datasets[key.id]!
+        log(
+          "loaded \(key.name): \(d.nodeCount) nodes, \(d.adjacency.nonzeroCount / 2) edges, "
+            + "\(d.features.columns) features, \(d.classCount) classes"
+            + (d.labeledNodes.count < d.nodeCount
+              ? " (\(d.nodeCount - d.labeledNodes.count) nodes without a label are excluded from metrics)"
+              : ""))
+      } catch DatasetError.fileNotFound(let path, let alsoMissing) {
+        let names = ([path] + alsoMissing).map { URL(fileURLWithPath: $0).lastPathComponent }
+        skipped[key.name] = "skipped: \(names.joined(separator: ", ")) not found"
+        log("\(key.name): \(skipped[key.name]!) in \(dataDirectory) — its rows are reported as skipped")
+      }
+    }
+
+    let loaded = datasets
+    let commit = GitInfo.commit(in: rootDirectory)
+    let pending = items.filter { item in
+      guard datasets[DatasetKey(item.config.dataset).id] != nil else { return false }
+      return force || !FileManager.default.fileExists(atPath: resultPath(item))
+    }
+    let done = items.count - pending.count
+    log("\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
+
+    for folder in ["runs", "logs", "checkpoints"] {
+      try FileManager.default.createDirectory(
+        atPath: "\(outputDirectory)/\(folder)", withIntermediateDirectories: true)
+    }
+    let failures = Mutex<[(runID: String, error: String)]>([])
+    let next = Atomic<Int>(0)
+    let finished = Atomic<Int>(0)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let jobs = min(self.jobs, max(1, pending.count))
+    DispatchQueue.concurrentPerform(iterations: jobs) { _ in
+      while true {
+        let index = next.add(1, ordering: .relaxed).oldValue
+        guard index < pending.count else { return }
+        let item = pending[index]
+        let dataset = loaded[DatasetKey(item.config.dataset).id]!
+        var run = NodeClusteringRun(
+          config: item.config, dataset: dataset, seed: item.seed, configSHA256: item.configSHA256,
+          dataSHA256: dataset.combinedChecksum, gitCommit: commit)
+        let label = "[\(index + 1)/\(pending.count)] \(dataset.name) \(item.config.method) seed \(item.seed)"
+        let runStart = clock.now
+        run.progress = { iteration, total, loss in
+          guard iteration > 0, iteration % 1000 == 0 else { return }
+          let elapsed = seconds(clock.now - runStart)
+          let eta = elapsed / Double(iteration) * Double(total - iteration)
+          log("\(label): iteration \(iteration)/\(total), loss \(String(format: "%.4f", loss)), run ETA \(formatDuration(eta))")
+        }
+        do {
+          let result = try run.run(
+            logPath: "\(outputDirectory)/logs/\(item.runID).csv",
+            checkpointPath: "\(outputDirectory)/checkpoints/\(item.runID).h5")
+          try AtomicFile.write(try JSONEncoder.sortedPretty.encode(result), to: resultPath(item))
+          let count = finished.add(1, ordering: .relaxed).newValue
+          let total = seconds(clock.now - start)
+          let remaining = total / Double(count) * Double(pending.count - count)
+          log(
+            "\(label): NMI \(String(format: "%.3f", result.nmi)), CS \(String(format: "%.3f", result.completeness)), "
+              + "ACC \(String(format: "%.3f", result.accuracy)) in \(formatDuration(result.seconds)); "
+              + "\(count)/\(pending.count) done, ETA \(formatDuration(remaining))")
+        } catch {
+          failures.withLock { $0.append((item.runID, "\(error)")) }
+          log("\(label): FAILED: \(error)")
+        }
+      }
+    }
+
+    let results = items.compactMap { item -> NodeClusteringResult? in
+      guard let data = FileManager.default.contents(atPath: resultPath(item)) else { return nil }
+      return try? JSONDecoder().decode(NodeClusteringResult.self, from: data)
+    }
+    let tables = ResultTables(
+      spec: spec, configs: items.map(\.config), results: results, paper: paper, skipped: skipped)
+    try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
+    try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
+    try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
+    log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
+    return failures.withLock { $0 }
+  }
+
+  private func resultPath(_ item: WorkItem) -> String { "\(outputDirectory)/runs/\(item.runID).json" }
+
+  private func resolve(_ path: String) -> String {
+    path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
+  }
+}
+
+/// Datasets are loaded once per (name, self-loop option).
+private struct DatasetKey: Hashable {
+  let name: String
+  let removeSelfLoops: Bool
+  init(_ spec: DatasetSpec) {
+    name = spec.name
+    removeSelfLoops = spec.removeSelfLoops
+  }
+  var id: String { "\(name)|\(removeSelfLoops)" }
+}
+
+extension PlanetoidDataset {
+  /// SHA-256 over the sorted "file:sha256" lines of every file read.
+  var combinedChecksum: String {
+    let lines = fileChecksums.keys.sorted().map { "\($0):\(fileChecksums[$0]!)\n" }.joined()
+    return SHA256.hexDigest(of: Array(lines.utf8))
+  }
+}
+
+func seconds(_ d: Duration) -> Double {
+  Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+func formatDuration(_ s: Double) -> String {
+  guard s.isFinite else { return "?" }
+  let total = Int(s.rounded())
+  return total >= 60 ? "\(total / 60)m\(String(format: "%02d", total % 60))s" : String(format: "%.1fs", s)
+}
+
+/// The commit that produced a result.
+enum GitInfo {
+  /// `git rev-parse --short HEAD` (with "-dirty" for uncommitted changes), or "unknown".
+  static func commit(in directory: String) -> String {
+    guard let head = git(["rev-parse", "--short=12", "HEAD"], in: directory) else { return "unknown" }
+    let status = git(["status", "--porcelain", "--untracked-files=no"], in: directory) ?? ""
+    return status.isEmpty ? head : head + "-dirty"
+  }
+
+  private static func git(_ arguments: [String], in directory: String) -> String? {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["git", "-C", directory] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}

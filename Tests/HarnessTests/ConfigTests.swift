@@ -1,0 +1,109 @@
+import Foundation
+import Harness
+import XCTest
+
+final class ConfigTests: XCTestCase {
+  var directory: URL!
+
+  override func setUpWithError() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("gpool-config-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+  private func write(_ text: String, _ name: String = "config.json") throws -> String {
+    let path = directory.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  private let valid = """
+    {
+      "method": "MinCutPool", "task": "node_clustering",
+      "dataset": {"name": "cora"},
+      "model": [
+        {"type": "gcs", "units": 16, "activation": "elu", "kernel_initializer": "he_normal"},
+        {"type": "mincut", "k": 7}
+      ],
+      "optimizer": {"learning_rate": 5e-4},
+      "iterations": 50
+    }
+    """
+
+  func testValidConfigDecodesWithDefaults() throws {
+    let config = try RunConfig.load(from: try write(valid))
+    XCTAssertEqual(config.method, "MinCutPool")
+    XCTAssertEqual(config.iterations, 50)
+    XCTAssertEqual(config.logEvery, 100)
+    XCTAssertEqual(config.optimizer.learningRate, 5e-4)
+    XCTAssertEqual(config.optimizer.epsilon, 1e-7)
+    XCTAssertTrue(config.dataset.removeSelfLoops)
+    guard case .gcs(let gcs) = config.model![0], case .mincut(let pool) = config.model![1] else {
+      return XCTFail("layer types")
+    }
+    XCTAssertEqual(gcs.units, 16)
+    XCTAssertEqual(gcs.kernelInitializer, .heNormal)
+    XCTAssertEqual(pool.k, 7)
+    XCTAssertEqual(pool.mlpHidden, [])
+  }
+
+  func testEveryShippedConfigLoads() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let experiment = try ExperimentSpec.load(
+      from: root.appendingPathComponent("Experiments/table1/experiment.json").path)
+    XCTAssertEqual(experiment.seeds, Array(0..<10))
+    for config in experiment.configs {
+      XCTAssertNoThrow(try RunConfig.load(from: root.appendingPathComponent(config).path), config)
+    }
+  }
+
+  func testUnknownKeyIsAnErrorNamingKeyAndFile() throws {
+    let path = try write(valid.replacingOccurrences(of: "\"k\": 7", with: "\"kk\": 7"))
+    XCTAssertThrowsError(try RunConfig.load(from: path)) { error in
+      let message = "\(error)"
+      XCTAssertTrue(message.contains(path), message)
+      XCTAssertTrue(message.contains("model[1].kk"), message)
+      XCTAssertTrue(message.contains("unknown key"), message)
+    }
+    let topLevel = try write(valid.replacingOccurrences(of: "\"iterations\"", with: "\"iteratons\""), "top.json")
+    XCTAssertThrowsError(try RunConfig.load(from: topLevel)) {
+      XCTAssertTrue("\($0)".contains("'iteratons'"), "\($0)")
+    }
+  }
+
+  func testWrongTypeIsAnErrorNamingTheKey() throws {
+    let path = try write(valid.replacingOccurrences(of: "\"units\": 16", with: "\"units\": \"sixteen\""))
+    XCTAssertThrowsError(try RunConfig.load(from: path)) { error in
+      let message = "\(error)"
+      XCTAssertTrue(message.contains("model[0].units"), message)
+      XCTAssertTrue(message.contains("an integer"), message)
+    }
+  }
+
+  func testInvalidValuesAreRejected() throws {
+    let cases: [(String, String, String)] = [
+      ("\"iterations\": 50", "\"iterations\": 0", "iterations"),
+      ("\"name\": \"cora\"", "\"name\": \"corra\"", "dataset.name"),
+      ("\"type\": \"mincut\"", "\"type\": \"mincutt\"", "model[1].type"),
+      ("\"learning_rate\": 5e-4", "\"learning_rate\": -1", "optimizer.learning_rate"),
+    ]
+    for (from, to, key) in cases {
+      let path = try write(valid.replacingOccurrences(of: from, with: to), "\(key).json")
+      XCTAssertThrowsError(try RunConfig.load(from: path), key) {
+        XCTAssertTrue("\($0)".contains("'\(key)'"), "\($0)")
+      }
+    }
+  }
+
+  func testMalformedJSONAndMissingFile() throws {
+    let path = try write("{\"method\": ")
+    XCTAssertThrowsError(try RunConfig.load(from: path)) {
+      XCTAssertTrue("\($0)".contains("not valid JSON"), "\($0)")
+    }
+    XCTAssertThrowsError(try RunConfig.load(from: directory.appendingPathComponent("none.json").path)) {
+      XCTAssertTrue("\($0)".contains("cannot read"), "\($0)")
+    }
+  }
+}
