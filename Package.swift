@@ -50,7 +50,8 @@ let package = Package(
     .testTarget(name: "GraphDataTests", dependencies: ["GraphData", "TensorCore"]),
     .testTarget(name: "PoolingTests", dependencies: ["Pooling", "TensorCore"]),
     .testTarget(
-      name: "HarnessTests", dependencies: ["Harness", "GraphData", "Pooling", "TensorCore", "HDF5Store"]),
+      name: "HarnessTests",
+      dependencies: ["Harness", "GraphData", "Pooling", "TensorCore", "HDF5Store"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -36,7 +36,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case .malformedPickle(let error):
       return "\(error.description) (\(Self.replaceHint))"
     case .checksumMismatch(let file, let expected, let actual):
-      return "checksum mismatch for \(file): expected \(expected), got \(actual) (\(Self.replaceHint))"
+      return
+        "checksum mismatch for \(file): expected \(expected), got \(actual) (\(Self.replaceHint))"
     case .invalidContent(let file, let found, let expected):
       return "\(file): found \(found), expected \(expected) (\(Self.replaceHint))"
     case .invalidDatasetName(let name):

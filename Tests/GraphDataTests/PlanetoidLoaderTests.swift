@@ -22,9 +22,15 @@ final class PlanetoidLoaderTests: XCTestCase {
       ("ty", Py2Pickle.labels([[0, 1], [1, 0]])),
       ("allx", Py2Pickle.csr(dense: allx, columns: 4)),
       ("ally", Py2Pickle.labels(ally)),
-      ("graph", Py2Pickle.graph(graph ?? [(0, [1, 1, 0]), (1, [0, 2]), (2, []), (3, [4]), (4, [3, 5]), (5, [4])])),
+      (
+        "graph",
+        Py2Pickle.graph(
+          graph ?? [(0, [1, 1, 0]), (1, [0, 2]), (2, []), (3, [4]), (4, [3, 5]), (5, [4])])
+      ),
     ]
-    for (suffix, body) in files { try writeFile(Py2Pickle.wrap(body), directory, "ind.toy.\(suffix)") }
+    for (suffix, body) in files {
+      try writeFile(Py2Pickle.wrap(body), directory, "ind.toy.\(suffix)")
+    }
     try writeFile(Array(testIndex.utf8), directory, "ind.toy.test.index")
   }
 
@@ -52,7 +58,8 @@ final class PlanetoidLoaderTests: XCTestCase {
     XCTAssertEqual(
       data.features.toDense(),
       Matrix([
-        [0.5, 0.5, 0, 0], [0, 0.5, 0, 0.5], [0, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0.75, 0.25],
+        [0.5, 0.5, 0, 0], [0, 0.5, 0, 0.5], [0, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0],
+        [0, 0, 0.75, 0.25],
       ]))
     XCTAssertEqual(data.labels, [0, 1, 0, 0, nil, 1])
     XCTAssertEqual(data.labeledNodes, [0, 1, 2, 3, 5])
@@ -69,7 +76,8 @@ final class PlanetoidLoaderTests: XCTestCase {
     let yBytes = try XCTUnwrap(FileManager.default.contents(atPath: directory + "/ind.toy.y"))
     XCTAssertEqual(data.fileChecksums["ind.toy.y"], SHA256.hexDigest(of: [UInt8](yBytes)))
 
-    let withLoops = try PlanetoidLoader.load(name: "toy", directory: directory, removeSelfLoops: false)
+    let withLoops = try PlanetoidLoader.load(
+      name: "toy", directory: directory, removeSelfLoops: false)
     XCTAssertEqual(withLoops.adjacency.toDense()[0, 0], 1)
     XCTAssertEqual(withLoops.adjacency.nonzeroCount, 9)
     XCTAssertEqual(withLoops.undirectedEdgeCount, 5)
@@ -92,19 +100,26 @@ final class PlanetoidLoaderTests: XCTestCase {
     let directory = try temporaryDirectory(self)
     try writeToyDataset(in: directory, graph: [(0, [1]), (1, [9])])
     var error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
-    XCTAssertTrue(error?.description.hasPrefix("ind.toy.graph: found node id 9") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.hasPrefix("ind.toy.graph: found node id 9") ?? false,
+      "\(String(describing: error))")
 
     try writeToyDataset(in: directory, testIndex: "3\n3\n")
     error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
-    XCTAssertTrue(error?.description.contains("node id 3 listed twice") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.contains("node id 3 listed twice") ?? false, "\(String(describing: error))"
+    )
 
     try writeToyDataset(in: directory, testIndex: "5\nthree\n")
     error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
-    XCTAssertTrue(error?.description.contains("'three' on line 2") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.contains("'three' on line 2") ?? false, "\(String(describing: error))")
 
     try writeToyDataset(in: directory, testIndex: "4\n5\n")
     error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
-    XCTAssertTrue(error?.description.contains("smallest test node id 4") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.contains("smallest test node id 4") ?? false,
+      "\(String(describing: error))")
 
     try writeToyDataset(in: directory, ally: [[1, 0], [0, 1], [1, 1]])
     error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
@@ -153,7 +168,8 @@ final class PlanetoidLoaderTests: XCTestCase {
     XCTAssertEqual(featureless, (0..<citeseer.nodeCount).filter { citeseer.labels[$0] == nil })
     assertRowsSumToOneOrZero(citeseer.features)
     // Keeping self-loops adds Citeseer's 124 loop entries.
-    let withLoops = try PlanetoidLoader.load(name: "citeseer", directory: directory, removeSelfLoops: false)
+    let withLoops = try PlanetoidLoader.load(
+      name: "citeseer", directory: directory, removeSelfLoops: false)
     XCTAssertEqual(withLoops.undirectedEdgeCount, 4552 + 124)
     XCTAssertEqual(withLoops.adjacency.nonzeroCount, 2 * 4552 + 124)
   }
@@ -172,8 +188,12 @@ final class PlanetoidLoaderTests: XCTestCase {
     let bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
     try writeFile(Array(bytes.prefix(bytes.count / 2)), directory, "ind.cora.x")
     // Without checksums the reader itself must notice.
-    let error = loadError { try PlanetoidLoader.load(name: "cora", directory: directory, verifyChecksums: false) }
-    guard case .malformedPickle(let pickle) = error else { return XCTFail("\(String(describing: error))") }
+    let error = loadError {
+      try PlanetoidLoader.load(name: "cora", directory: directory, verifyChecksums: false)
+    }
+    guard case .malformedPickle(let pickle) = error else {
+      return XCTFail("\(String(describing: error))")
+    }
     XCTAssertEqual(pickle.source, "ind.cora.x")
     let description = error?.description ?? ""
     XCTAssertTrue(description.hasPrefix("ind.cora.x: truncated pickle at offset "), description)
@@ -184,7 +204,8 @@ final class PlanetoidLoaderTests: XCTestCase {
 
   func testChangedByteIsAChecksumMismatch() throws {
     let directory = try copyOfCora()
-    var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: directory + "/ind.cora.y")))
+    var bytes = [UInt8](
+      try XCTUnwrap(FileManager.default.contents(atPath: directory + "/ind.cora.y")))
     bytes[bytes.count - 10] ^= 0x01
     try writeFile(bytes, directory, "ind.cora.y")
     let error = loadError { try PlanetoidLoader.load(name: "cora", directory: directory) }

@@ -75,7 +75,8 @@ final class SHA256Tests: XCTestCase {
     try process.run()
     let output = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    XCTAssertEqual(String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init), digest)
+    XCTAssertEqual(
+      String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init), digest)
   }
 
   func testManifestVerification() throws {
@@ -84,7 +85,8 @@ final class SHA256Tests: XCTestCase {
     XCTAssertEqual(DataManifest.entries.count, 24)
     // Unpinned files pass whatever their content.
     XCTAssertNoThrow(try DataManifest.verify(digest: "00", expectedName: "ind.pubmed.allx"))
-    XCTAssertThrowsError(try DataManifest.verify(digest: "00", expectedName: "ind.cora.y")) { error in
+    XCTAssertThrowsError(try DataManifest.verify(digest: "00", expectedName: "ind.cora.y")) {
+      error in
       XCTAssertEqual(
         "\(error)",
         "checksum mismatch for ind.cora.y: expected "

@@ -82,7 +82,8 @@ final class SafeUnpicklerTests: XCTestCase {
   // c = []; c.append(c)
   func testReferenceCycleIsRejected() throws {
     let error = pickleError { try self.unpickle("80025d71006800612e") }
-    XCTAssertTrue(error?.description.contains("reference cycle") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.contains("reference cycle") ?? false, "\(String(describing: error))")
   }
 
   // numpy.array([[1, 2, 3], [4, 5, -6]], dtype='<i4') in Python 2's layout.
@@ -100,14 +101,16 @@ final class SafeUnpicklerTests: XCTestCase {
     XCTAssertEqual(array.integerValues(), [1, 2, 3, 4, 5, -6])
     // The test helper writes the same bytes.
     XCTAssertEqual(
-      Py2Pickle.wrap(Py2Pickle.int32Array([1, 2, 3, 4, 5, -6], shape: [2, 3])), hexBytes(Self.int32ArrayHex))
+      Py2Pickle.wrap(Py2Pickle.int32Array([1, 2, 3, 4, 5, -6], shape: [2, 3])),
+      hexBytes(Self.int32ArrayHex))
   }
 
   // numpy.array([0.5, -2.25, 1e300], dtype='<f8')
   func testNumPyFloat64Array() throws {
     let array = try unpickle(
       "8002636e756d70792e636f72652e6d756c746961727261790a5f7265636f6e7374727563740a636e756d70790a6e64"
-        + "6172726179" + "0a4b00855501628752284b01284b0374636e756d70790a64747970650a550266384b004b01875228"
+        + "6172726179"
+        + "0a4b00855501628752284b01284b0374636e756d70790a64747970650a550266384b004b01875228"
         + "4b0355013c4e4e4e4affffffff4affffffff4b007462895418000000000000000000e03f00000000000002c09c75"
         + "00883ce4377e74622e"
     ).numpyArray(source: "test.pkl")
@@ -122,7 +125,8 @@ final class SafeUnpicklerTests: XCTestCase {
         + "61727261790a4b00855501628752284b01284b0274636e756d70790a64747970650a550269344b004b018752284b03"
         + "55013e4e4e4e4affffffff4affffffff4b007462895408000000010000000200000074622e")
     let error = pickleError { try value.numpyArray(source: "ind.x.y") }
-    XCTAssertTrue(error?.description.contains("byte order '>'") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.contains("byte order '>'") ?? false, "\(String(describing: error))")
     XCTAssertTrue(error?.description.hasPrefix("ind.x.y: ") ?? false)
   }
 
@@ -133,7 +137,9 @@ final class SafeUnpicklerTests: XCTestCase {
         + "61727261790a4b00855501628752284b01284b0474636e756d70790a64747970650a550269344b004b018752284b03"
         + "55013c4e4e4e4affffffff4affffffff4b00746289540c00000001000000020000000300000074622e")
     let error = pickleError { try value.numpyArray(source: "t") }
-    XCTAssertTrue(error?.description.contains("12 data bytes for shape [4]") ?? false, "\(String(describing: error))")
+    XCTAssertTrue(
+      error?.description.contains("12 data bytes for shape [4]") ?? false,
+      "\(String(describing: error))")
   }
 
   // scipy.sparse.csr_matrix([[0, 1.5, 0], [2, 0, 3]], dtype=float32)
@@ -157,7 +163,8 @@ final class SafeUnpicklerTests: XCTestCase {
     XCTAssertEqual(matrix.columns, 3)
     XCTAssertEqual(matrix.toDense(), Matrix([[0, 1.5, 0], [2, 0, 3]]))
     XCTAssertEqual(
-      Py2Pickle.wrap(Py2Pickle.csr(dense: [[0, 1.5, 0], [2, 0, 3]], columns: 3)), hexBytes(Self.csrHex))
+      Py2Pickle.wrap(Py2Pickle.csr(dense: [[0, 1.5, 0], [2, 0, 3]], columns: 3)),
+      hexBytes(Self.csrHex))
   }
 
   func testCSRWithUnsortedDuplicateColumnsIsCanonicalised() throws {
@@ -171,7 +178,8 @@ final class SafeUnpicklerTests: XCTestCase {
 
   func testCSRValidation() throws {
     func error(_ indptr: [Int32], _ indices: [Int32], _ data: [Float], rows: Int = 2) -> String {
-      let bytes = Py2Pickle.wrap(Py2Pickle.csr(rows: rows, columns: 3, indptr: indptr, indices: indices, data: data))
+      let bytes = Py2Pickle.wrap(
+        Py2Pickle.csr(rows: rows, columns: 3, indptr: indptr, indices: indices, data: data))
       do {
         _ = try SafeUnpickler.unpickle(bytes, source: "ind.t.x").sparseMatrix(source: "ind.t.x")
         return "no error"
@@ -194,11 +202,14 @@ final class SafeUnpicklerTests: XCTestCase {
 
   func testForbiddenGlobalIsNeverExecuted() throws {
     // cos\nsystem\n (U'ls') R . : what `pickle.loads` would run as os.system("ls").
-    let bytes = hexBytes("8002" + "636f730a73797374656d0a" + "7100" + "55026c73" + "7101" + "85" + "7102" + "52" + "7103" + "2e")
+    let bytes = hexBytes(
+      "8002" + "636f730a73797374656d0a" + "7100" + "55026c73" + "7101" + "85" + "7102" + "52"
+        + "7103" + "2e")
     let error = pickleError { try SafeUnpickler.unpickle(bytes, source: "ind.cora.x") }
     XCTAssertEqual(
       error?.description,
-      "ind.cora.x: pickle opcode 'c' (GLOBAL) names os.system, which this reader does not allow (offset 2)")
+      "ind.cora.x: pickle opcode 'c' (GLOBAL) names os.system, which this reader does not allow (offset 2)"
+    )
     XCTAssertEqual(error?.reason, .forbiddenGlobal(module: "os", name: "system"))
     // Python 3's spelling and other builtins fare no better.
     for (module, name) in [("posix", "system"), ("builtins", "eval"), ("__builtin__", "set")] {
@@ -219,7 +230,8 @@ final class SafeUnpicklerTests: XCTestCase {
   func testUnsupportedOpcodes() throws {
     // K 1 then '0' (POP), which this reader does not implement.
     let pop = pickleError { try self.unpickle("80024b01302e") }
-    XCTAssertEqual(pop?.description, "test.pkl: unsupported pickle opcode 0x30 ('0', POP) at offset 4")
+    XCTAssertEqual(
+      pop?.description, "test.pkl: unsupported pickle opcode 0x30 ('0', POP) at offset 4")
     let junk = pickleError { try self.unpickle("8002ff2e") }
     XCTAssertEqual(junk?.description, "test.pkl: unsupported pickle opcode 0xff at offset 2")
     // INST ('i') would import and call a class in Python.
@@ -234,7 +246,8 @@ final class SafeUnpicklerTests: XCTestCase {
     let truncated = pickleError { try self.unpickle("8002541000000061626" + "3") }
     XCTAssertEqual(
       truncated?.description,
-      "test.pkl: truncated pickle at offset 2 (expected 13 more bytes: BINSTRING needs 16, only 3 left)")
+      "test.pkl: truncated pickle at offset 2 (expected 13 more bytes: BINSTRING needs 16, only 3 left)"
+    )
     XCTAssertEqual(truncated?.offset, 2)
     // BININT cut after two of its four bytes.
     XCTAssertEqual(
@@ -248,22 +261,34 @@ final class SafeUnpicklerTests: XCTestCase {
 
   func testStructuralErrors() throws {
     // APPEND onto an int.
-    XCTAssertTrue(pickleError { try self.unpickle("80024b014b02612e") }?.description.contains("not a list") ?? false)
+    XCTAssertTrue(
+      pickleError { try self.unpickle("80024b014b02612e") }?.description.contains("not a list")
+        ?? false)
     // BINGET of a key never stored.
-    XCTAssertTrue(pickleError { try self.unpickle("800268052e") }?.description.contains("memo key 5") ?? false)
+    XCTAssertTrue(
+      pickleError { try self.unpickle("800268052e") }?.description.contains("memo key 5") ?? false)
     // TUPLE without MARK, and STOP with two values.
-    XCTAssertTrue(pickleError { try self.unpickle("8002742e") }?.description.contains("without a preceding MARK") ?? false)
-    XCTAssertTrue(pickleError { try self.unpickle("80024b014b022e") }?.description.contains("2 values") ?? false)
+    XCTAssertTrue(
+      pickleError { try self.unpickle("8002742e") }?.description.contains(
+        "without a preceding MARK") ?? false)
+    XCTAssertTrue(
+      pickleError { try self.unpickle("80024b014b022e") }?.description.contains("2 values") ?? false
+    )
     // Popping across a MARK is an underflow.
-    XCTAssertTrue(pickleError { try self.unpickle("80024b0128852e") }?.description.contains("needs 1 stack item") ?? false)
+    XCTAssertTrue(
+      pickleError { try self.unpickle("80024b0128852e") }?.description.contains(
+        "needs 1 stack item") ?? false)
     // Bytes after STOP.
-    XCTAssertTrue(pickleError { try self.unpickle("80024b012e00") }?.description.contains("follow the STOP") ?? false)
+    XCTAssertTrue(
+      pickleError { try self.unpickle("80024b012e00") }?.description.contains("follow the STOP")
+        ?? false)
   }
 
   func testTypedHelpersReportWhatTheyFound() throws {
     let graph = try unpickle(Self.defaultdictHex)
     let error = pickleError { try graph.numpyArray(source: "ind.cora.y") }
-    XCTAssertEqual(error?.description, "ind.cora.y: found a defaultdict, expected a NumPy array (numpy.ndarray)")
+    XCTAssertEqual(
+      error?.description, "ind.cora.y: found a defaultdict, expected a NumPy array (numpy.ndarray)")
     XCTAssertNotNil(pickleError { try graph.sparseMatrix(source: "ind.cora.x") })
     XCTAssertNotNil(pickleError { try PickleValue.list([.int(1)]).adjacencyLists(source: "g") })
   }
@@ -272,7 +297,9 @@ final class SafeUnpicklerTests: XCTestCase {
 /// Hostile or damaged inputs must produce errors, never traps, stack
 /// overflows or runaway memory.
 final class SafeUnpicklerRobustnessTests: XCTestCase {
-  private func rejects(_ bytes: [UInt8], _ fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+  private func rejects(
+    _ bytes: [UInt8], _ fragment: String, file: StaticString = #filePath, line: UInt = #line
+  ) {
     do {
       _ = try SafeUnpickler.unpickle(bytes, source: "h")
       XCTFail("accepted", file: file, line: line)
@@ -283,7 +310,8 @@ final class SafeUnpicklerRobustnessTests: XCTestCase {
 
   func testDeepTupleChainIsRejected() {
     // K 1, then 200 000 × TUPLE1.
-    rejects([0x80, 0x02, 0x4b, 0x01] + [UInt8](repeating: 0x85, count: 200_000) + [0x2e], "nested deeper")
+    rejects(
+      [0x80, 0x02, 0x4b, 0x01] + [UInt8](repeating: 0x85, count: 200_000) + [0x2e], "nested deeper")
   }
 
   func testDeepListChainThroughTheMemoIsRejectedAndFreedSafely() {
@@ -303,10 +331,13 @@ final class SafeUnpicklerRobustnessTests: XCTestCase {
 
   func testBillionLaughsIsRejected() {
     // l0 = [1]; l_{k+1} = [l_k, l_k] for 40 levels: 2^40 values if copied.
-    var bytes: [UInt8] = [0x80, 0x02, 0x28, 0x5d, 0x72] + Py2Pickle.littleEndian(UInt32(0)) + [0x4b, 0x01, 0x61]
+    var bytes: [UInt8] =
+      [0x80, 0x02, 0x28, 0x5d, 0x72] + Py2Pickle.littleEndian(UInt32(0)) + [0x4b, 0x01, 0x61]
     for k in 1...40 {
       bytes += [0x5d, 0x72] + Py2Pickle.littleEndian(UInt32(k)) + [0x28]
-      bytes += [0x6a] + Py2Pickle.littleEndian(UInt32(k - 1)) + [0x6a] + Py2Pickle.littleEndian(UInt32(k - 1))
+      bytes +=
+        [0x6a] + Py2Pickle.littleEndian(UInt32(k - 1)) + [0x6a]
+        + Py2Pickle.littleEndian(UInt32(k - 1))
       bytes += [0x65]
     }
     bytes += [0x74, 0x2e]  // TUPLE of all levels, STOP
@@ -324,7 +355,8 @@ final class SafeUnpicklerRobustnessTests: XCTestCase {
         XCTAssertThrowsError(try SafeUnpickler.unpickle(Array(sample.prefix(length)), source: "t"))
       }
       for position in sample.indices {
-        for value: UInt8 in [0x00, 0x01, 0x28, 0x2e, 0x7f, 0x80, 0xff] where value != sample[position] {
+        for value: UInt8 in [0x00, 0x01, 0x28, 0x2e, 0x7f, 0x80, 0xff]
+        where value != sample[position] {
           var damaged = sample
           damaged[position] = value
           // Decoding and the typed helpers may throw; they must not trap.

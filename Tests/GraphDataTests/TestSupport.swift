@@ -13,7 +13,9 @@ func hexBytes(_ hex: String) -> [UInt8] {
     default: preconditionFailure("not a hex digit")
     }
   }
-  return stride(from: 0, to: digits.count, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
+  return stride(from: 0, to: digits.count, by: 2).map {
+    value(digits[$0]) << 4 | value(digits[$0 + 1])
+  }
 }
 
 /// The offline data mirror (`GPOOL_DATA_MIRROR`, else `../shared/data` next
@@ -29,7 +31,8 @@ func sharedDataDirectory() -> String? {
   candidates.append(root.deletingLastPathComponent().appendingPathComponent("shared/data").path)
   candidates.append("/work/shared/data")
   return candidates.first {
-    FileManager.default.fileExists(atPath: ($0 as NSString).appendingPathComponent("planetoid/cora"))
+    FileManager.default.fileExists(
+      atPath: ($0 as NSString).appendingPathComponent("planetoid/cora"))
   }
 }
 
@@ -51,7 +54,8 @@ func temporaryDirectory(_ test: XCTestCase) throws -> String {
 }
 
 func writeFile(_ bytes: [UInt8], _ directory: String, _ name: String) throws {
-  try Data(bytes).write(to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
+  try Data(bytes).write(
+    to: URL(fileURLWithPath: (directory as NSString).appendingPathComponent(name)))
 }
 
 /// Builds pickles the way Python 2 wrote the Planetoid files (protocol 2,
@@ -101,7 +105,9 @@ enum Py2Pickle {
   }
 
   /// A `scipy.sparse.csr.csr_matrix` (NEWOBJ + BUILD with its attribute dict).
-  static func csr(rows: Int, columns: Int, indptr: [Int32], indices: [Int32], data: [Float]) -> [UInt8] {
+  static func csr(rows: Int, columns: Int, indptr: [Int32], indices: [Int32], data: [Float])
+    -> [UInt8]
+  {
     var out = global("scipy.sparse.csr", "csr_matrix") + [0x29, 0x81, 0x7d, 0x28]
     out += shortString("format") + shortString("csr")
     out += shortString("_shape") + int(rows) + int(columns) + [0x86]

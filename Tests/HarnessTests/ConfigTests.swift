@@ -6,7 +6,8 @@ final class ConfigTests: XCTestCase {
   var directory: URL!
 
   override func setUpWithError() throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("gpool-config-\(UUID())")
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-config-\(UUID())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
   }
 
@@ -49,7 +50,8 @@ final class ConfigTests: XCTestCase {
   }
 
   func testEveryShippedConfigLoads() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent()
       .deletingLastPathComponent()
     let experiment = try ExperimentSpec.load(
       from: root.appendingPathComponent("Experiments/table1/experiment.json").path)
@@ -67,14 +69,16 @@ final class ConfigTests: XCTestCase {
       XCTAssertTrue(message.contains("model[1].kk"), message)
       XCTAssertTrue(message.contains("unknown key"), message)
     }
-    let topLevel = try write(valid.replacingOccurrences(of: "\"iterations\"", with: "\"iteratons\""), "top.json")
+    let topLevel = try write(
+      valid.replacingOccurrences(of: "\"iterations\"", with: "\"iteratons\""), "top.json")
     XCTAssertThrowsError(try RunConfig.load(from: topLevel)) {
       XCTAssertTrue("\($0)".contains("'iteratons'"), "\($0)")
     }
   }
 
   func testWrongTypeIsAnErrorNamingTheKey() throws {
-    let path = try write(valid.replacingOccurrences(of: "\"units\": 16", with: "\"units\": \"sixteen\""))
+    let path = try write(
+      valid.replacingOccurrences(of: "\"units\": 16", with: "\"units\": \"sixteen\""))
     XCTAssertThrowsError(try RunConfig.load(from: path)) { error in
       let message = "\(error)"
       XCTAssertTrue(message.contains("model[0].units"), message)
@@ -102,7 +106,9 @@ final class ConfigTests: XCTestCase {
     XCTAssertThrowsError(try RunConfig.load(from: path)) {
       XCTAssertTrue("\($0)".contains("not valid JSON"), "\($0)")
     }
-    XCTAssertThrowsError(try RunConfig.load(from: directory.appendingPathComponent("none.json").path)) {
+    XCTAssertThrowsError(
+      try RunConfig.load(from: directory.appendingPathComponent("none.json").path)
+    ) {
       XCTAssertTrue("\($0)".contains("cannot read"), "\($0)")
     }
   }

@@ -18,7 +18,8 @@ final class GCSConvTests: XCTestCase {
     XCTAssertEqual(dense, Matrix([[1.5], [2.5], [0.5]]))
     let sparse = layer(.sparse(SparseMatrix(dense: x)), normalizedAdjacency: a, tape: tape).value
     XCTAssertEqual(sparse, dense, "sparse and dense feature paths agree")
-    XCTAssertEqual(layer.parameters.map(\.name), ["gcs/kernel_message", "gcs/kernel_skip", "gcs/bias"])
+    XCTAssertEqual(
+      layer.parameters.map(\.name), ["gcs/kernel_message", "gcs/kernel_skip", "gcs/bias"])
   }
 
   func testSparseAndDenseFeaturePathsHaveEqualGradients() {

@@ -13,31 +13,48 @@ final class GradientTests: XCTestCase {
     checker.check("add", inputs: [TestData.matrix(3, 4, seed: 1), TestData.matrix(3, 4, seed: 2)]) {
       $0[0] + $0[1]
     }
-    checker.check("add row-vector", inputs: [TestData.matrix(3, 4, seed: 1), TestData.matrix(1, 4, seed: 2)]) {
+    checker.check(
+      "add row-vector", inputs: [TestData.matrix(3, 4, seed: 1), TestData.matrix(1, 4, seed: 2)]
+    ) {
       $0[0] + $0[1]
     }
-    checker.check("add column-vector", inputs: [TestData.matrix(3, 1, seed: 1), TestData.matrix(3, 4, seed: 2)]) {
+    checker.check(
+      "add column-vector", inputs: [TestData.matrix(3, 1, seed: 1), TestData.matrix(3, 4, seed: 2)]
+    ) {
       $0[0] + $0[1]
     }
   }
 
   func testGradientOfSubtract() {
-    checker.check("subtract row-vector", inputs: [TestData.matrix(3, 4, seed: 3), TestData.matrix(1, 4, seed: 4)]) {
+    checker.check(
+      "subtract row-vector",
+      inputs: [TestData.matrix(3, 4, seed: 3), TestData.matrix(1, 4, seed: 4)]
+    ) {
       $0[0] - $0[1]
     }
-    checker.check("subtract scalar", inputs: [TestData.matrix(1, 1, seed: 3), TestData.matrix(2, 3, seed: 4)]) {
+    checker.check(
+      "subtract scalar", inputs: [TestData.matrix(1, 1, seed: 3), TestData.matrix(2, 3, seed: 4)]
+    ) {
       $0[0] - $0[1]
     }
   }
 
   func testGradientOfMultiply() {
-    checker.check("multiply", inputs: [TestData.matrix(3, 4, seed: 5), TestData.matrix(3, 4, seed: 6)]) {
+    checker.check(
+      "multiply", inputs: [TestData.matrix(3, 4, seed: 5), TestData.matrix(3, 4, seed: 6)]
+    ) {
       $0[0] * $0[1]
     }
-    checker.check("multiply row-vector", inputs: [TestData.matrix(3, 4, seed: 5), TestData.matrix(1, 4, seed: 6)]) {
+    checker.check(
+      "multiply row-vector",
+      inputs: [TestData.matrix(3, 4, seed: 5), TestData.matrix(1, 4, seed: 6)]
+    ) {
       $0[0] * $0[1]
     }
-    checker.check("multiply column-vector", inputs: [TestData.matrix(3, 4, seed: 5), TestData.matrix(3, 1, seed: 6)]) {
+    checker.check(
+      "multiply column-vector",
+      inputs: [TestData.matrix(3, 4, seed: 5), TestData.matrix(3, 1, seed: 6)]
+    ) {
       $0[0] * $0[1]
     }
   }
@@ -48,7 +65,8 @@ final class GradientTests: XCTestCase {
       $0[0] / $0[1]
     }
     checker.check(
-      "divide", inputs: [TestData.matrix(2, 3, seed: 7), TestData.matrix(2, 3, seed: 9, range: 0.5...2)]
+      "divide",
+      inputs: [TestData.matrix(2, 3, seed: 7), TestData.matrix(2, 3, seed: 9, range: 0.5...2)]
     ) { $0[0] / $0[1] }
   }
 
@@ -76,7 +94,9 @@ final class GradientTests: XCTestCase {
   }
 
   func testGradientOfSigmoid() {
-    checker.check("sigmoid", inputs: [TestData.matrix(4, 5, seed: 15, range: -3...3)]) { sigmoid($0[0]) }
+    checker.check("sigmoid", inputs: [TestData.matrix(4, 5, seed: 15, range: -3...3)]) {
+      sigmoid($0[0])
+    }
   }
 
   func testGradientOfLog() {
@@ -98,7 +118,9 @@ final class GradientTests: XCTestCase {
   // MARK: Softmax family
 
   func testGradientOfSoftmax() {
-    checker.check("softmax", inputs: [TestData.matrix(4, 5, seed: 20, range: -3...3)]) { softmax($0[0]) }
+    checker.check("softmax", inputs: [TestData.matrix(4, 5, seed: 20, range: -3...3)]) {
+      softmax($0[0])
+    }
   }
 
   func testGradientOfLogSoftmax() {
@@ -112,7 +134,9 @@ final class GradientTests: XCTestCase {
     checker.check("crossEntropy", inputs: [TestData.matrix(5, 5, seed: 22, range: -3...3)]) {
       crossEntropy(logits: $0[0], labels: labels)
     }
-    checker.check("crossEntropy on a row subset", inputs: [TestData.matrix(5, 5, seed: 23, range: -3...3)]) {
+    checker.check(
+      "crossEntropy on a row subset", inputs: [TestData.matrix(5, 5, seed: 23, range: -3...3)]
+    ) {
       crossEntropy(logits: $0[0], labels: labels, rows: [1, 3])
     }
   }
@@ -123,8 +147,12 @@ final class GradientTests: XCTestCase {
     let a = TestData.matrix(3, 4, seed: 24)
     let b = TestData.matrix(4, 2, seed: 25)
     checker.check("matmul A·B", inputs: [a, b]) { matmul($0[0], $0[1]) }
-    checker.check("matmul Aᵀ·B", inputs: [a.transposed(), b]) { matmul($0[0], $0[1], transposeA: true) }
-    checker.check("matmul A·Bᵀ", inputs: [a, b.transposed()]) { matmul($0[0], $0[1], transposeB: true) }
+    checker.check("matmul Aᵀ·B", inputs: [a.transposed(), b]) {
+      matmul($0[0], $0[1], transposeA: true)
+    }
+    checker.check("matmul A·Bᵀ", inputs: [a, b.transposed()]) {
+      matmul($0[0], $0[1], transposeB: true)
+    }
     checker.check("matmul Aᵀ·Bᵀ", inputs: [a.transposed(), b.transposed()]) {
       matmul($0[0], $0[1], transposeA: true, transposeB: true)
     }
@@ -141,14 +169,18 @@ final class GradientTests: XCTestCase {
 
   func testGradientOfTraceOfQuadraticForm() {
     let a = TestData.sparse(5, 5, seed: 29)  // not symmetric: exercises A + Aᵀ
-    checker.check("Tr(SᵀAS)", inputs: [TestData.matrix(5, 3, seed: 30)]) { traceOfQuadraticForm(a, $0[0]) }
+    checker.check("Tr(SᵀAS)", inputs: [TestData.matrix(5, 3, seed: 30)]) {
+      traceOfQuadraticForm(a, $0[0])
+    }
   }
 
   // MARK: Reductions
 
   func testGradientOfSum() {
     checker.check("sum", inputs: [TestData.matrix(3, 4, seed: 31)]) { sum($0[0]) }
-    checker.check("sum along rows", inputs: [TestData.matrix(3, 4, seed: 32)]) { sum($0[0], along: .rows) }
+    checker.check("sum along rows", inputs: [TestData.matrix(3, 4, seed: 32)]) {
+      sum($0[0], along: .rows)
+    }
     checker.check("sum along columns", inputs: [TestData.matrix(3, 4, seed: 33)]) {
       sum($0[0], along: .columns)
     }
@@ -159,12 +191,16 @@ final class GradientTests: XCTestCase {
   }
 
   func testGradientOfFrobeniusNorm() {
-    checker.check("frobeniusNorm", inputs: [TestData.matrix(3, 4, seed: 35)]) { frobeniusNorm($0[0]) }
+    checker.check("frobeniusNorm", inputs: [TestData.matrix(3, 4, seed: 35)]) {
+      frobeniusNorm($0[0])
+    }
   }
 
   func testGradientOfSumOfSquaresAndL2Penalty() {
     checker.check("sumOfSquares", inputs: [TestData.matrix(3, 4, seed: 36)]) { sumOfSquares($0[0]) }
-    checker.check("l2Penalty", inputs: [TestData.matrix(3, 4, seed: 37), TestData.matrix(2, 2, seed: 38)]) {
+    checker.check(
+      "l2Penalty", inputs: [TestData.matrix(3, 4, seed: 37), TestData.matrix(2, 2, seed: 38)]
+    ) {
       l2Penalty([$0[0], $0[1]], lambda: 0.1)
     }
   }
@@ -190,7 +226,8 @@ final class GradientTests: XCTestCase {
   }
 
   func testGradientOfSegmentMean() {
-    checker.check("segmentMean (with an empty segment)", inputs: [TestData.matrix(6, 2, seed: 42)]) {
+    checker.check("segmentMean (with an empty segment)", inputs: [TestData.matrix(6, 2, seed: 42)])
+    {
       segmentMean($0[0], segments: [0, 0, 2, 2, 2, 3], segmentCount: 4)
     }
   }
@@ -229,7 +266,10 @@ final class GradientTests: XCTestCase {
     let features = TestData.matrix(5, 3, seed: 45)
     checker.check(
       "composed layer",
-      inputs: [TestData.matrix(3, 4, seed: 46), TestData.matrix(3, 4, seed: 47), TestData.matrix(1, 4, seed: 48)]
+      inputs: [
+        TestData.matrix(3, 4, seed: 46), TestData.matrix(3, 4, seed: 47),
+        TestData.matrix(1, 4, seed: 48),
+      ]
     ) { v in
       let x = v[0].tape.constant(features)
       let z = elu(matmul(adjacency, matmul(x, v[0])) + matmul(x, v[1]) + v[2])

@@ -8,12 +8,14 @@ final class KernelTests: XCTestCase {
     let a = Matrix([[1, 2, 3], [4, 5, 6]])
     let b = Matrix([[7, 8], [9, 10], [11, 12]])
     XCTAssertEqual(a.matmul(b), Matrix([[58, 64], [139, 154]]))
-    XCTAssertEqual(Matrix.product(a, a, transposeA: true), Matrix([[17, 22, 27], [22, 29, 36], [27, 36, 45]]))
+    XCTAssertEqual(
+      Matrix.product(a, a, transposeA: true), Matrix([[17, 22, 27], [22, 29, 36], [27, 36, 45]]))
     XCTAssertEqual(Matrix.product(a, a, transposeB: true), Matrix([[14, 32], [32, 77]]))
   }
 
   func testSparseMatrixFromEntriesSumsDuplicatesAndSortsColumns() {
-    let s = SparseMatrix(rows: 2, columns: 3, entries: [(1, 2, 1), (0, 1, 2), (1, 0, 3), (1, 2, 4)])
+    let s = SparseMatrix(
+      rows: 2, columns: 3, entries: [(1, 2, 1), (0, 1, 2), (1, 0, 3), (1, 2, 4)])
     XCTAssertEqual(s.rowOffsets, [0, 1, 3])
     XCTAssertEqual(s.columnIndices, [1, 0, 2])
     XCTAssertEqual(s.values, [2, 3, 5])
@@ -24,7 +26,8 @@ final class KernelTests: XCTestCase {
     let a = SparseMatrix.symmetricAdjacency(nodeCount: 3, edges: [(0, 1), (1, 0), (1, 1), (1, 2)])
     XCTAssertEqual(a.toDense(), Matrix([[0, 1, 0], [1, 0, 1], [0, 1, 0]]))
     XCTAssertTrue(a.isSymmetric)
-    let withLoops = SparseMatrix.symmetricAdjacency(nodeCount: 3, edges: [(1, 1)], keepSelfLoops: true)
+    let withLoops = SparseMatrix.symmetricAdjacency(
+      nodeCount: 3, edges: [(1, 1)], keepSelfLoops: true)
     XCTAssertEqual(withLoops.nonzeroCount, 1)
   }
 
@@ -49,7 +52,8 @@ final class KernelTests: XCTestCase {
     var random = RandomSource(seed: 9)
     var entries: [(row: Int, column: Int, value: Float)] = []
     for _ in 0..<40_000 {
-      entries.append((random.nextInt(below: 3000), random.nextInt(below: 3000), random.nextUniformFloat()))
+      entries.append(
+        (random.nextInt(below: 3000), random.nextInt(below: 3000), random.nextUniformFloat()))
     }
     let a = SparseMatrix(rows: 3000, columns: 3000, entries: entries)
     let x = TestData.matrix(3000, 32, seed: 4)
@@ -73,9 +77,12 @@ final class KernelTests: XCTestCase {
 }
 
 func assertClose(
-  _ a: Matrix, _ b: Matrix, tolerance: Float = 1e-5, file: StaticString = #filePath, line: UInt = #line
+  _ a: Matrix, _ b: Matrix, tolerance: Float = 1e-5, file: StaticString = #filePath,
+  line: UInt = #line
 ) {
-  XCTAssertTrue(a.hasSameShape(as: b), "shape \(a.rows)×\(a.columns) vs \(b.rows)×\(b.columns)", file: file, line: line)
+  XCTAssertTrue(
+    a.hasSameShape(as: b), "shape \(a.rows)×\(a.columns) vs \(b.rows)×\(b.columns)", file: file,
+    line: line)
   for i in 0..<min(a.count, b.count) where Swift.abs(a.storage[i] - b.storage[i]) > tolerance {
     XCTFail("element \(i): \(a.storage[i]) vs \(b.storage[i])", file: file, line: line)
     return

@@ -40,13 +40,15 @@ final class TrainingTests: XCTestCase {
     let limit = (6.0 / 400.0).squareRoot()
     XCTAssert(glorot.storage.allSatisfy { Swift.abs(Double($0)) <= limit })
     // Var of U(−l, l) is l²/3.
-    XCTAssertEqual(Double(glorot.squaredNorm()) / 30_000, limit * limit / 3, accuracy: 0.05 * limit * limit / 3)
+    XCTAssertEqual(
+      Double(glorot.squaredNorm()) / 30_000, limit * limit / 3, accuracy: 0.05 * limit * limit / 3)
     let he = Initializer.heNormal.matrix(fanIn: 300, fanOut: 100, random: &r)
     // The truncation constant restores variance 2 / fan_in.
     XCTAssertEqual(Double(he.squaredNorm()) / 30_000, 2.0 / 300, accuracy: 0.05 * 2.0 / 300)
     let bound = 2 * (2.0 / 300).squareRoot() / 0.87962566103423978
     XCTAssert(he.storage.allSatisfy { Swift.abs(Double($0)) <= bound + 1e-6 })
-    XCTAssertEqual(Initializer.zeros.matrix(fanIn: 2, fanOut: 3, random: &r), Matrix(rows: 2, columns: 3))
+    XCTAssertEqual(
+      Initializer.zeros.matrix(fanIn: 2, fanOut: 3, random: &r), Matrix(rows: 2, columns: 3))
   }
 
   func testAdamFirstStepsByHand() {

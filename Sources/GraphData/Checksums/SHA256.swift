@@ -159,19 +159,35 @@ public struct SHA256: Sendable {
     // block and bounds-checked array accesses would dominate.
     withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
       SHA256.k.withUnsafeBufferPointer { k in
-        var a0 = h0, b0 = h1, c0 = h2, d0 = h3, e0 = h4, f0 = h5, g0 = h6, hh0 = h7
+        var a0 = h0
+        var b0 = h1
+        var c0 = h2
+        var d0 = h3
+        var e0 = h4
+        var f0 = h5
+        var g0 = h6
+        var hh0 = h7
         var offset = 0
         while offset < blocks.count {
           for t in 0..<16 {
-            w[t] = UInt32(bigEndian: blocks.loadUnaligned(fromByteOffset: offset + 4 * t, as: UInt32.self))
+            w[t] = UInt32(
+              bigEndian: blocks.loadUnaligned(fromByteOffset: offset + 4 * t, as: UInt32.self))
           }
           for t in 16..<64 {
-            let x = w[t - 15], y = w[t - 2]
+            let x = w[t - 15]
+            let y = w[t - 2]
             let s0 = x.rotatedRight(7) ^ x.rotatedRight(18) ^ (x >> 3)
             let s1 = y.rotatedRight(17) ^ y.rotatedRight(19) ^ (y >> 10)
             w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
           }
-          var a = a0, b = b0, c = c0, d = d0, e = e0, f = f0, g = g0, h = hh0
+          var a = a0
+          var b = b0
+          var c = c0
+          var d = d0
+          var e = e0
+          var f = f0
+          var g = g0
+          var h = hh0
           for t in 0..<64 {
             let s1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
             let ch = (e & f) ^ (~e & g)

@@ -56,13 +56,16 @@ public struct DataFetcher: Sendable {
         atPath: (destination as NSString).deletingLastPathComponent,
         withIntermediateDirectories: true)
     } catch {
-      return .missing(reason: "cannot create the folder for \(destination): \(error.localizedDescription)")
+      return .missing(
+        reason: "cannot create the folder for \(destination): \(error.localizedDescription)")
     }
     let temporary = destination + ".part-\(ProcessInfo.processInfo.processIdentifier)"
     defer { try? fileManager.removeItem(atPath: temporary) }
 
     var source: Outcome
-    if let mirror = mirrorDirectory, fileManager.fileExists(atPath: "\(mirror)/\(entry.relativePath)") {
+    if let mirror = mirrorDirectory,
+      fileManager.fileExists(atPath: "\(mirror)/\(entry.relativePath)")
+    {
       do {
         try? fileManager.removeItem(atPath: temporary)
         try fileManager.copyItem(atPath: "\(mirror)/\(entry.relativePath)", toPath: temporary)
@@ -73,7 +76,9 @@ public struct DataFetcher: Sendable {
     } else if allowDownload, let url = Self.canonicalURL(for: entry) {
       if let failure = download(url, to: temporary) {
         return .missing(
-          reason: "not in the mirror\(mirrorDirectory.map { " (\($0))" } ?? ""), and the download failed: \(failure)")
+          reason:
+            "not in the mirror\(mirrorDirectory.map { " (\($0))" } ?? ""), and the download failed: \(failure)"
+        )
       }
       source = .downloaded(from: url)
     } else {
@@ -109,11 +114,14 @@ public struct DataFetcher: Sendable {
     ]
     let errors = Pipe()
     process.standardError = errors
-    do { try process.run() } catch { return "curl could not be started (\(error.localizedDescription))" }
+    do { try process.run() } catch {
+      return "curl could not be started (\(error.localizedDescription))"
+    }
     let message = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      let text = String(decoding: message, as: UTF8.self).trimmingCharacters(
+        in: .whitespacesAndNewlines)
       return text.isEmpty ? "curl exited with status \(process.terminationStatus)" : text
     }
     return nil

@@ -82,7 +82,8 @@ extension PickleValue {
   /// - Throws: `PickleError` (`.unexpectedValue`) describing what was found.
   public func numpyArray(source: String) throws -> NumPyArray {
     func fail(_ found: String, _ expected: String) -> PickleError {
-      PickleError(source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
+      PickleError(
+        source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
     guard case .object(let object) = self, object.type == SafeUnpickler.ndarray else {
       throw fail("a \(kindName)", "a NumPy array (numpy.ndarray)")
@@ -122,7 +123,9 @@ extension PickleValue {
       throw fail("a Fortran-ordered \(shape.count)-d array", "C order")
     }
     guard case .bytes(let raw) = state[3] else {
-      throw fail("array data that is a \(state[3].kindName)", "a byte string (object arrays are not supported)")
+      throw fail(
+        "array data that is a \(state[3].kindName)",
+        "a byte string (object arrays are not supported)")
     }
     let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: kind.size)
     guard !overflow, raw.count == expectedBytes else {
@@ -148,9 +151,11 @@ extension PickleValue {
   /// supported element kind.
   fileprivate func numpyDType(source: String) throws -> NumPyKind {
     func fail(_ found: String, _ expected: String) -> PickleError {
-      PickleError(source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
+      PickleError(
+        source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
-    let supported = "a little-endian int32, int64, float32 or float64 dtype ('<i4', '<i8', '<f4', '<f8')"
+    let supported =
+      "a little-endian int32, int64, float32 or float64 dtype ('<i4', '<i8', '<f4', '<f8')"
     guard case .object(let object) = self, object.type == SafeUnpickler.dtype,
       let code = object.arguments.first?.text
     else {
@@ -193,7 +198,8 @@ extension PickleValue {
   /// - Throws: `PickleError` (`.unexpectedValue`) describing what was found.
   public func sparseMatrix(source: String) throws -> SparseMatrix {
     func fail(_ found: String, _ expected: String) -> PickleError {
-      PickleError(source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
+      PickleError(
+        source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
     guard case .object(let object) = self, object.type == SafeUnpickler.csrMatrix else {
       throw fail("a \(kindName)", "a SciPy CSR matrix (scipy.sparse.csr.csr_matrix)")
@@ -204,8 +210,10 @@ extension PickleValue {
     if let format = state["format"], format.text != "csr" {
       throw fail("sparse format \(format.text.map { "'\($0)'" } ?? format.kindName)", "'csr'")
     }
-    guard let shapeValue = state["_shape"] ?? state["shape"], case .tuple(let shapeItems) = shapeValue,
-      shapeItems.count == 2, let rows = shapeItems[0].intValue, let columns = shapeItems[1].intValue,
+    guard let shapeValue = state["_shape"] ?? state["shape"],
+      case .tuple(let shapeItems) = shapeValue,
+      shapeItems.count == 2, let rows = shapeItems[0].intValue,
+      let columns = shapeItems[1].intValue,
       rows >= 0, columns >= 0
     else {
       throw fail("no valid _shape entry", "a (rows, columns) tuple")
@@ -214,7 +222,9 @@ extension PickleValue {
       throw fail("a \(rows)×\(columns) matrix", "fewer than 2^31 rows and columns")
     }
     func array(_ key: String) throws -> NumPyArray {
-      guard let value = state[key] else { throw fail("no '\(key)' entry", "CSR arrays indptr, indices, data") }
+      guard let value = state[key] else {
+        throw fail("no '\(key)' entry", "CSR arrays indptr, indices, data")
+      }
       let array = try value.numpyArray(source: source)
       guard array.shape.count == 1 else {
         throw fail("'\(key)' of shape \(array.shape)", "a 1-d array")
@@ -241,15 +251,19 @@ extension PickleValue {
       throw fail("\(nonzeros) stored entries", "fewer than 2^31")
     }
     guard indptr[0] == 0, indptr[rows] == Int64(nonzeros) else {
-      throw fail("indptr from \(indptr[0]) to \(indptr[rows])", "0 to \(nonzeros) (the number of stored entries)")
+      throw fail(
+        "indptr from \(indptr[0]) to \(indptr[rows])",
+        "0 to \(nonzeros) (the number of stored entries)")
     }
     var offsets = [Int32](repeating: 0, count: rows + 1)
     var sorted = true
     for i in 0..<rows {
-      let start = indptr[i], end = indptr[i + 1]
+      let start = indptr[i]
+      let end = indptr[i + 1]
       guard start <= end, end <= Int64(nonzeros) else {
         throw fail(
-          "indptr \(start) then \(end) at row \(i)", "non-decreasing offsets within 0...\(nonzeros)")
+          "indptr \(start) then \(end) at row \(i)", "non-decreasing offsets within 0...\(nonzeros)"
+        )
       }
       offsets[i + 1] = Int32(end)
       var previous: Int64 = -1
@@ -287,7 +301,8 @@ extension PickleValue {
   ///   is not a non-negative int, or a value that is not a list of such ints.
   public func adjacencyLists(source: String) throws -> [(node: Int, neighbours: [Int])] {
     func fail(_ found: String, _ expected: String) -> PickleError {
-      PickleError(source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
+      PickleError(
+        source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
     guard case .dict(let entries, _) = self else {
       throw fail("a \(kindName)", "a dict of node id → list of neighbour ids")
@@ -299,7 +314,8 @@ extension PickleValue {
         throw fail("graph key \(entry.key)", "a non-negative node id")
       }
       guard case .list(let items) = entry.value else {
-        throw fail("a \(entry.value.kindName) as the neighbours of node \(node)", "a list of node ids")
+        throw fail(
+          "a \(entry.value.kindName) as the neighbours of node \(node)", "a list of node ids")
       }
       var neighbours: [Int] = []
       neighbours.reserveCapacity(items.count)
@@ -353,7 +369,8 @@ private func decodeLittleEndian<T: FixedWidthInteger>(_ raw: [UInt8], count: Int
   [T](unsafeUninitializedCapacity: count) { buffer, initialized in
     raw.withUnsafeBytes { source in
       let destination = UnsafeMutableRawBufferPointer(buffer)
-      destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[0..<(count * MemoryLayout<T>.size)]))
+      destination.copyMemory(
+        from: UnsafeRawBufferPointer(rebasing: source[0..<(count * MemoryLayout<T>.size)]))
     }
     if T(1).littleEndian != T(1) {
       for i in 0..<count { buffer[i] = T(littleEndian: buffer[i]) }

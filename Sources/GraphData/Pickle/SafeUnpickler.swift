@@ -189,7 +189,8 @@ private struct Machine {
       case 0x75:  // SETITEMS
         let items = try popToMark()
         guard items.count % 2 == 0 else {
-          throw failure(.malformed("SETITEMS with an odd number (\(items.count)) of keys and values"))
+          throw failure(
+            .malformed("SETITEMS with an odd number (\(items.count)) of keys and values"))
         }
         let dict = try dictOnTop()
         dict.entries.reserveCapacity(dict.entries.count + items.count / 2)
@@ -320,7 +321,8 @@ private struct Machine {
   func requireStack(_ n: Int) throws {
     guard poppable >= n else {
       let name = PickleOpcode.names[opcode] ?? "opcode"
-      throw failure(.malformed("\(name) needs \(n) stack item\(n == 1 ? "" : "s"), found \(poppable)"))
+      throw failure(
+        .malformed("\(name) needs \(n) stack item\(n == 1 ? "" : "s"), found \(poppable)"))
     }
   }
 
@@ -486,11 +488,15 @@ private struct Machine {
     case .global(let global):
       return .global(global)
     case .tuple(let items, _):
-      return .tuple(try items.map { try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget) })
+      return .tuple(
+        try items.map { try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget) })
     case .list(let box):
       try enter(box, &visiting)
       defer { visiting.remove(ObjectIdentifier(box)) }
-      return .list(try box.items.map { try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget) })
+      return .list(
+        try box.items.map {
+          try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget)
+        })
     case .dict(let box):
       try enter(box, &visiting)
       defer { visiting.remove(ObjectIdentifier(box)) }
@@ -513,15 +519,20 @@ private struct Machine {
     case .object(let box):
       try enter(box, &visiting)
       defer { visiting.remove(ObjectIdentifier(box)) }
-      let arguments = try box.arguments.map { try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget) }
-      let state = try box.state.map { try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget) }
+      let arguments = try box.arguments.map {
+        try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget)
+      }
+      let state = try box.state.map {
+        try resolve($0, depth: depth + 1, visiting: &visiting, budget: &budget)
+      }
       return .object(PickleObject(type: box.type, arguments: arguments, state: state))
     }
   }
 
   func enter(_ box: AnyObject, _ visiting: inout Set<ObjectIdentifier>) throws {
     guard visiting.insert(ObjectIdentifier(box)).inserted else {
-      throw failure(.malformed("the pickle contains a reference cycle, which this reader does not support"))
+      throw failure(
+        .malformed("the pickle contains a reference cycle, which this reader does not support"))
     }
   }
 }

@@ -101,15 +101,18 @@ public enum PlanetoidLoader {
     ] {
       guard rows == expectedRows else {
         throw DatasetError.invalidContent(
-          file: file.file, found: "\(rows) label rows", expected: "\(expectedRows) (the rows of \(rowSource))")
+          file: file.file, found: "\(rows) label rows",
+          expected: "\(expectedRows) (the rows of \(rowSource))")
       }
       guard file.columns == classCount else {
         throw DatasetError.invalidContent(
-          file: file.file, found: "\(file.columns) classes", expected: "\(classCount) (as in \(ally.file))")
+          file: file.file, found: "\(file.columns) classes",
+          expected: "\(classCount) (as in \(ally.file))")
       }
     }
     guard classCount > 0 else {
-      throw DatasetError.invalidContent(file: ally.file, found: "0 classes", expected: "at least one class")
+      throw DatasetError.invalidContent(
+        file: ally.file, found: "0 classes", expected: "at least one class")
     }
     guard testIndex.count == tx.matrix.rows else {
       throw DatasetError.invalidContent(
@@ -140,7 +143,8 @@ public enum PlanetoidLoader {
       for (row, node) in testIndex.enumerated() {
         guard testRowOfNode[node - low] < 0 else {
           throw DatasetError.invalidContent(
-            file: indexFile.name, found: "node id \(node) listed twice", expected: "distinct node ids")
+            file: indexFile.name, found: "node id \(node) listed twice",
+            expected: "distinct node ids")
         }
         testRowOfNode[node - low] = row
       }
@@ -175,7 +179,8 @@ public enum PlanetoidLoader {
       offsets[node + 1] = Int32(columns.count)
     }
     let features = SparseMatrix(
-      rows: nodeCount, columns: featureCount, rowOffsets: offsets, columnIndices: columns, values: values)
+      rows: nodeCount, columns: featureCount, rowOffsets: offsets, columnIndices: columns,
+      values: values)
 
     // Labels, placed like the features.
     let nodeLabels: [Int?] = (0..<nodeCount).map { node in
@@ -190,7 +195,9 @@ public enum PlanetoidLoader {
       for id in [node] + neighbours where id >= nodeCount {
         throw DatasetError.invalidContent(
           file: graphFile.name, found: "node id \(id) (in the entry of node \(node))",
-          expected: "node ids below \(nodeCount) (the number of nodes in \(allx.name) and \(indexFile.name))")
+          expected:
+            "node ids below \(nodeCount) (the number of nodes in \(allx.name) and \(indexFile.name))"
+        )
       }
       for neighbour in neighbours { edges.append((node, neighbour)) }
     }
@@ -219,11 +226,13 @@ public enum PlanetoidLoader {
     var lineNumber = 0
     for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
       lineNumber += 1
-      let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      let text = String(decoding: line, as: UTF8.self).trimmingCharacters(
+        in: .whitespacesAndNewlines)
       if text.isEmpty { continue }
       guard let id = Int(text), id >= 0 else {
         throw DatasetError.invalidContent(
-          file: file, found: "'\(text.prefix(40))' on line \(lineNumber)", expected: "one node id per line")
+          file: file, found: "'\(text.prefix(40))' on line \(lineNumber)",
+          expected: "one node id per line")
       }
       ids.append(id)
     }
@@ -293,7 +302,8 @@ private struct LabelMatrix {
   init(_ array: NumPyArray, file: String) throws {
     guard array.shape.count == 2 else {
       throw DatasetError.invalidContent(
-        file: file, found: "an array of shape \(array.shape)", expected: "a 2-d one-hot label matrix")
+        file: file, found: "an array of shape \(array.shape)",
+        expected: "a 2-d one-hot label matrix")
     }
     guard let values = array.integerValues() else {
       throw DatasetError.invalidContent(

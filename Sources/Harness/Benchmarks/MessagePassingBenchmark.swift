@@ -31,7 +31,8 @@ public struct MessagePassingBenchmark {
   public func run() -> [Measurement] {
     var random = RandomSource(seed: 1)
     let normalized = graph.adjacency.symmetricallyNormalized()
-    let hidden = Initializer.glorotUniform.matrix(fanIn: graph.nodeCount, fanOut: units, random: &random)
+    let hidden = Initializer.glorotUniform.matrix(
+      fanIn: graph.nodeCount, fanOut: units, random: &random)
     let weights = Initializer.glorotUniform.matrix(
       fanIn: graph.features.columns, fanOut: units, random: &random)
     let adjacencyFlops = 2 * Double(normalized.nonzeroCount * units)

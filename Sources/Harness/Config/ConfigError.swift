@@ -46,7 +46,8 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
         message: "expected \(describe(type)) (\(context.debugDescription))")
     case .valueNotFound(let type, let context):
       return ConfigError(
-        file: file, keyPath: path(context.codingPath), message: "expected \(describe(type)), found null")
+        file: file, keyPath: path(context.codingPath),
+        message: "expected \(describe(type)), found null")
     case .keyNotFound(let key, let context):
       return ConfigError(
         file: file, keyPath: path(context.codingPath + [key]), message: "required key is missing")

@@ -23,7 +23,9 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     default:
       throw LocatedConfigProblem(
         codingPath: decoder.codingPath + [AnyCodingKey(stringValue: "type")],
-        message: "unknown layer type '\(type)' (expected one of \(Self.typeNames.joined(separator: ", ")))")
+        message:
+          "unknown layer type '\(type)' (expected one of \(Self.typeNames.joined(separator: ", ")))"
+      )
     }
   }
 
@@ -52,7 +54,9 @@ public struct GCSSpec: Codable, Sendable, Equatable {
   public var l2: Float
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case type, units, activation, kernelInitializer = "kernel_initializer", l2
+    case type, units, activation
+    case kernelInitializer = "kernel_initializer"
+    case l2
   }
 
   public init(from decoder: any Decoder) throws {
@@ -80,7 +84,11 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
   public var poolEpsilon: Float
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case type, k, mlpHidden = "mlp_hidden", mlpActivation = "mlp_activation", temperature,
+    case type, k
+    case mlpHidden = "mlp_hidden"
+    case mlpActivation = "mlp_activation"
+    case temperature
+    case
       poolEpsilon = "pool_epsilon"
   }
 
@@ -110,7 +118,8 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
   public var normalizeLinkLoss: Bool
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case type, k, channels, activation, normalizeLinkLoss = "normalize_link_loss"
+    case type, k, channels, activation
+    case normalizeLinkLoss = "normalize_link_loss"
   }
 
   public init(from decoder: any Decoder) throws {

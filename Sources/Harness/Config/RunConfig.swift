@@ -27,8 +27,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
   public enum Task: String, Codable, Sendable { case nodeClustering = "node_clustering" }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case method, task, dataset, model, baseline, lossWeights = "loss_weights", optimizer,
-      iterations, logEvery = "log_every"
+    case method, task, dataset, model, baseline
+    case lossWeights = "loss_weights"
+    case optimizer,
+      iterations
+    case logEvery = "log_every"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -42,7 +45,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
     optimizer = try c.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? OptimizerSpec()
     iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? 10_000
     logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 100
-    try c.require((model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
+    try c.require(
+      (model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
     try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
     try c.require(iterations > 0, .iterations, "must be positive, got \(iterations)")
     try c.require(logEvery > 0, .logEvery, "must be positive, got \(logEvery)")
@@ -54,7 +58,8 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// Reads and validates a config file; errors name the file and the key.
   public static func load(from path: String) throws -> RunConfig {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw ConfigError(file: path, keyPath: "", message: "cannot read the file (missing or unreadable)")
+      throw ConfigError(
+        file: path, keyPath: "", message: "cannot read the file (missing or unreadable)")
     }
     do {
       return try JSONDecoder().decode(RunConfig.self, from: data)
@@ -74,7 +79,8 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
   public static let planetoidNames = ["cora", "citeseer", "pubmed"]
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case name, removeSelfLoops = "remove_self_loops"
+    case name
+    case removeSelfLoops = "remove_self_loops"
   }
 
   public init(name: String, removeSelfLoops: Bool = true) {
@@ -101,7 +107,9 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
   public var epsilon: Float = 1e-7
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case type, learningRate = "learning_rate", beta1, beta2, epsilon
+    case type
+    case learningRate = "learning_rate"
+    case beta1, beta2, epsilon
   }
 
   public init() {}
@@ -133,14 +141,17 @@ public struct BaselineSpec: Codable, Sendable, Equatable {
   public var kmeansRestarts: Int
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case type, kmeansRestarts = "kmeans_restarts"
+    case type
+    case kmeansRestarts = "kmeans_restarts"
   }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     type = try c.decode(String.self, forKey: .type)
     kmeansRestarts = try c.decodeIfPresent(Int.self, forKey: .kmeansRestarts) ?? 10
-    try c.require(type == "spectral_clustering", .type, "unknown baseline '\(type)' (expected spectral_clustering)")
+    try c.require(
+      type == "spectral_clustering", .type,
+      "unknown baseline '\(type)' (expected spectral_clustering)")
     try c.require(kmeansRestarts > 0, .kmeansRestarts, "must be positive")
   }
 }

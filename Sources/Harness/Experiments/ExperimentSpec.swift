@@ -13,7 +13,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
   public var paperNumbers: String
 
   enum CodingKeys: String, CodingKey, CaseIterable {
-    case name, title, configs, seeds, paperNumbers = "paper_numbers"
+    case name, title, configs, seeds
+    case paperNumbers = "paper_numbers"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -61,7 +62,8 @@ public struct PaperNumber: Sendable, Equatable {
     let lines = text.split(whereSeparator: \.isNewline).map(String.init)
     let expected = "dataset,k,method,nmi_mean,nmi_std,cs_mean,cs_std"
     guard lines.first == expected else {
-      throw ConfigError(file: path, keyPath: "", message: "line 1: expected the header '\(expected)'")
+      throw ConfigError(
+        file: path, keyPath: "", message: "line 1: expected the header '\(expected)'")
     }
     return try lines.dropFirst().enumerated().map { offset, line in
       let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
@@ -69,7 +71,8 @@ public struct PaperNumber: Sendable, Equatable {
         let cm = Double(f[5]), let cs = Double(f[6])
       else {
         throw ConfigError(
-          file: path, keyPath: "", message: "line \(offset + 2): expected 7 fields (text,int,text,4 numbers)")
+          file: path, keyPath: "",
+          message: "line \(offset + 2): expected 7 fields (text,int,text,4 numbers)")
       }
       return PaperNumber(
         dataset: f[0], k: k, method: f[2], nmiMean: nm, nmiStd: ns, csMean: cm, csStd: cs)

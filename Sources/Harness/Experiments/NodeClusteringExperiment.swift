@@ -57,7 +57,9 @@ public struct NodeClusteringExperiment: Sendable {
       let full = resolve(path)
       let config = try RunConfig.load(from: full)
       let hash = try SHA256.hexDigest(ofFileAt: full)
-      items += spec.seeds.map { WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0) }
+      items += spec.seeds.map {
+        WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0)
+      }
     }
 
     // Load each dataset once; a missing file skips that dataset's rows.
@@ -78,7 +80,9 @@ public struct NodeClusteringExperiment: Sendable {
       } catch DatasetError.fileNotFound(let path, let alsoMissing) {
         let names = ([path] + alsoMissing).map { URL(fileURLWithPath: $0).lastPathComponent }
         skipped[key.name] = "skipped: \(names.joined(separator: ", ")) not found"
-        log("\(key.name): \(skipped[key.name]!) in \(dataDirectory) — its rows are reported as skipped")
+        log(
+          "\(key.name): \(skipped[key.name]!) in \(dataDirectory) — its rows are reported as skipped"
+        )
       }
     }
 
@@ -89,7 +93,9 @@ public struct NodeClusteringExperiment: Sendable {
       return force || !FileManager.default.fileExists(atPath: resultPath(item))
     }
     let done = items.count - pending.count
-    log("\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
+    log(
+      "\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))"
+    )
 
     for folder in ["runs", "logs", "checkpoints"] {
       try FileManager.default.createDirectory(
@@ -110,13 +116,16 @@ public struct NodeClusteringExperiment: Sendable {
         var run = NodeClusteringRun(
           config: item.config, dataset: dataset, seed: item.seed, configSHA256: item.configSHA256,
           dataSHA256: dataset.combinedChecksum, gitCommit: commit)
-        let label = "[\(index + 1)/\(pending.count)] \(dataset.name) \(item.config.method) seed \(item.seed)"
+        let label =
+          "[\(index + 1)/\(pending.count)] \(dataset.name) \(item.config.method) seed \(item.seed)"
         let runStart = clock.now
         run.progress = { iteration, total, loss in
           guard iteration > 0, iteration % 1000 == 0 else { return }
           let elapsed = seconds(clock.now - runStart)
           let eta = elapsed / Double(iteration) * Double(total - iteration)
-          log("\(label): iteration \(iteration)/\(total), loss \(String(format: "%.4f", loss)), run ETA \(formatDuration(eta))")
+          log(
+            "\(label): iteration \(iteration)/\(total), loss \(String(format: "%.4f", loss)), run ETA \(formatDuration(eta))"
+          )
         }
         do {
           let result = try run.run(
@@ -150,7 +159,9 @@ public struct NodeClusteringExperiment: Sendable {
     return failures.withLock { $0 }
   }
 
-  private func resultPath(_ item: WorkItem) -> String { "\(outputDirectory)/runs/\(item.runID).json" }
+  private func resultPath(_ item: WorkItem) -> String {
+    "\(outputDirectory)/runs/\(item.runID).json"
+  }
 
   private func resolve(_ path: String) -> String {
     path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
@@ -183,14 +194,17 @@ func seconds(_ d: Duration) -> Double {
 func formatDuration(_ s: Double) -> String {
   guard s.isFinite else { return "?" }
   let total = Int(s.rounded())
-  return total >= 60 ? "\(total / 60)m\(String(format: "%02d", total % 60))s" : String(format: "%.1fs", s)
+  return total >= 60
+    ? "\(total / 60)m\(String(format: "%02d", total % 60))s" : String(format: "%.1fs", s)
 }
 
 /// The commit that produced a result.
 enum GitInfo {
   /// `git rev-parse --short HEAD` (with "-dirty" for uncommitted changes), or "unknown".
   static func commit(in directory: String) -> String {
-    guard let head = git(["rev-parse", "--short=12", "HEAD"], in: directory) else { return "unknown" }
+    guard let head = git(["rev-parse", "--short=12", "HEAD"], in: directory) else {
+      return "unknown"
+    }
     let status = git(["status", "--porcelain", "--untracked-files=no"], in: directory) ?? ""
     return status.isEmpty ? head : head + "-dirty"
   }

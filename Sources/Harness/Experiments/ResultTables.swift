@@ -71,7 +71,8 @@ struct ResultTables {
       let hom = Self.meanStd(r.map(\.homogeneity))
       let acc = Self.meanStd(r.map(\.accuracy))
       let secs = Self.meanStd(r.map(\.seconds))
-      let status = r.count == spec.seeds.count ? "complete" : "incomplete: \(r.count)/\(spec.seeds.count) runs"
+      let status =
+        r.count == spec.seeds.count ? "complete" : "incomplete: \(r.count)/\(spec.seeds.count) runs"
       out +=
         "\(dataset),\(method),\(r.count),\(f(nmi.mean)),\(f(nmi.std)),\(f(cs.mean)),\(f(cs.std)),"
         + "\(f(hom.mean)),\(f(hom.std)),\(f(acc.mean)),\(f(acc.std)),\(String(format: "%.2f", secs.mean)),"
@@ -85,7 +86,8 @@ struct ResultTables {
     out +=
       "Mean ± population std over seeds \(spec.seeds.map(String.init).joined(separator: ", ")) "
       + "(\(spec.seeds.count) runs per cell). Δ = ours − published. Every run is listed in `runs.csv`.\n\n"
-    out += "| Dataset | K | Method | NMI (ours) | NMI (paper) | Δ NMI | CS (ours) | CS (paper) | Δ CS | ACC (ours) | runs |\n"
+    out +=
+      "| Dataset | K | Method | NMI (ours) | NMI (paper) | Δ NMI | CS (ours) | CS (paper) | Δ CS | ACC (ours) | runs |\n"
     out += "|---|---|---|---|---|---|---|---|---|---|---|\n"
     for (dataset, method) in cells {
       let p = published(dataset, method)
@@ -94,12 +96,14 @@ struct ResultTables {
       let paperNMI = p.map { "\(f3($0.nmiMean)) ± \(f3($0.nmiStd))" } ?? "—"
       let paperCS = p.map { "\(f3($0.csMean)) ± \(f3($0.csStd))" } ?? "—"
       if let reason = skipped[dataset] {
-        out += "| \(name) | \(k) | \(method) | \(reason) | \(paperNMI) | | \(reason) | \(paperCS) | | | 0 |\n"
+        out +=
+          "| \(name) | \(k) | \(method) | \(reason) | \(paperNMI) | | \(reason) | \(paperCS) | | | 0 |\n"
         continue
       }
       let r = runs(dataset, method)
       guard !r.isEmpty else {
-        out += "| \(name) | \(k) | \(method) | not run | \(paperNMI) | | not run | \(paperCS) | | | 0 |\n"
+        out +=
+          "| \(name) | \(k) | \(method) | not run | \(paperNMI) | | not run | \(paperCS) | | | 0 |\n"
         continue
       }
       let nmi = Self.meanStd(r.map(\.nmi))
@@ -112,7 +116,8 @@ struct ResultTables {
         + "\(f3(cs.mean)) ± \(f3(cs.std)) | \(paperCS) | \(dC) | \(f3(acc.mean)) ± \(f3(acc.std)) | \(r.count) |\n"
     }
     let commits = Set(results.map(\.gitCommit)).sorted()
-    out += "\nCommit(s): \(commits.joined(separator: ", ")). Threads per run: \(Set(results.map(\.threads)).sorted().map(String.init).joined(separator: ", ")).\n"
+    out +=
+      "\nCommit(s): \(commits.joined(separator: ", ")). Threads per run: \(Set(results.map(\.threads)).sorted().map(String.init).joined(separator: ", ")).\n"
     return out
   }
 

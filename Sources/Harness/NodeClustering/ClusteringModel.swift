@@ -116,7 +116,8 @@ public struct ClusteringModel {
     }
     let penalised = zip(messagePassing, l2Weights).filter { $0.1 > 0 }
     if !penalised.isEmpty {
-      var total = l2Penalty(penalised[0].0.kernels.map { tape.parameter($0) }, lambda: penalised[0].1)
+      var total = l2Penalty(
+        penalised[0].0.kernels.map { tape.parameter($0) }, lambda: penalised[0].1)
       for (layer, lambda) in penalised.dropFirst() {
         total = total + l2Penalty(layer.kernels.map { tape.parameter($0) }, lambda: lambda)
       }

@@ -71,7 +71,8 @@ public struct NodeClusteringRun {
       predicted = try SpectralClustering.cluster(
         adjacency: dataset.adjacency, clusters: dataset.classCount,
         kmeansRestarts: baseline.kmeansRestarts, random: &random)
-      try AtomicFile.write("iteration,note\n0,spectral clustering has no training log\n", to: logPath)
+      try AtomicFile.write(
+        "iteration,note\n0,spectral clustering has no training log\n", to: logPath)
     } else {
       let model = try ClusteringModel(
         layers: config.model!, inputFeatures: dataset.features.columns,
@@ -86,13 +87,20 @@ public struct NodeClusteringRun {
         let total = try weightedTotal(losses, iteration: iteration)
         if lossNames.isEmpty {
           lossNames = losses.keys.sorted()
+          let unknown = config.lossWeights.keys.filter { losses[$0] == nil }.sorted()
+          guard unknown.isEmpty else {
+            throw TrainingError(
+              "loss_weights names \(unknown.joined(separator: ", ")), which this model does not "
+                + "compute (its loss terms: \(lossNames.joined(separator: ", ")))")
+          }
           log = "iteration,total_loss," + lossNames.joined(separator: ",") + ",nmi_monitor_only\n"
         }
         // Row t describes the model after t updates (t = 0, log_every, 2·log_every, …).
         if (iteration - 1) % config.logEvery == 0 {
           let clusters = s.value.argmaxPerRow()
           let monitor = ClusteringScores(predicted: scored.map { clusters[$0] }, truth: truth)
-          log += "\(iteration - 1),\(total.value.scalar),"
+          log +=
+            "\(iteration - 1),\(total.value.scalar),"
             + lossNames.map { "\(losses[$0]!.value.scalar)" }.joined(separator: ",")
             + ",\(monitor.nmi)\n"
           progress(iteration - 1, config.iterations, total.value.scalar)
@@ -105,7 +113,8 @@ public struct NodeClusteringRun {
       let (s, losses) = try model.forward(inputs, tape: tape)
       let total = try weightedTotal(losses, iteration: iterations)
       finalLosses = losses.mapValues { $0.value.scalar }
-      log += "\(iterations),\(total.value.scalar),"
+      log +=
+        "\(iterations),\(total.value.scalar),"
         + lossNames.map { "\(finalLosses[$0]!)" }.joined(separator: ",") + ","
       let clusters = s.value.argmaxPerRow()
       predicted = clusters

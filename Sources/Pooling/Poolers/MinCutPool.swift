@@ -89,7 +89,8 @@ public struct MinCutPool {
     let pooledFeatures = matmul(s, xDense, transposeA: true)
     let pooled = matmul(s, matmul(adjacency, s), transposeA: true)
     let offDiagonal = tape.constant(
-      Matrix(rows: clusterCount, columns: clusterCount, repeating: 1) - Matrix.identity(clusterCount))
+      Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
+        - Matrix.identity(clusterCount))
     let pooledAdjacency = normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon)
     return PoolingResult(
       assignments: s, pooledFeatures: pooledFeatures, pooledAdjacency: pooledAdjacency,

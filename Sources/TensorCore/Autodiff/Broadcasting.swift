@@ -14,8 +14,7 @@ enum Broadcasting {
 
   /// Applies `f` elementwise with broadcasting. Cost O(result count).
   @inlinable
-  static func apply(_ a: Matrix, _ b: Matrix, op: String, _ f: (Float, Float) -> Float) -> Matrix
-  {
+  static func apply(_ a: Matrix, _ b: Matrix, op: String, _ f: (Float, Float) -> Float) -> Matrix {
     if a.hasSameShape(as: b) { return a.zipMap(b, f) }
     let (rows, columns) = resultShape(a, b, op: op)
     var out = Matrix(rows: rows, columns: columns)

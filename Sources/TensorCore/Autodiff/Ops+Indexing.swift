@@ -47,7 +47,8 @@ public func segmentMean(_ a: Variable, segments: [Int], segmentCount: Int) -> Va
   precondition(segments.count == x.rows, "segmentMean: \(segments.count) ids for \(x.rows) rows")
   var counts = [Float](repeating: 0, count: segmentCount)
   for s in segments {
-    precondition(s >= 0 && s < segmentCount, "segmentMean: segment \(s) outside 0..<\(segmentCount)")
+    precondition(
+      s >= 0 && s < segmentCount, "segmentMean: segment \(s) outside 0..<\(segmentCount)")
     counts[s] += 1
   }
   var out = scatterAdd(x, rowsTo: segments, outputRows: segmentCount)
@@ -57,7 +58,9 @@ public func segmentMean(_ a: Variable, segments: [Int], segmentCount: Int) -> Va
   return a.tape.record(out, inputs: [a]) { g, _ in
     var d = Matrix(rows: x.rows, columns: x.columns)
     for (k, s) in segments.enumerated() {
-      for j in 0..<x.columns { d.storage[k * x.columns + j] = g.storage[s * x.columns + j] / counts[s] }
+      for j in 0..<x.columns {
+        d.storage[k * x.columns + j] = g.storage[s * x.columns + j] / counts[s]
+      }
     }
     return [d]
   }

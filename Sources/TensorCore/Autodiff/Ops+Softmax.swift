@@ -33,7 +33,9 @@ public func softmax(_ a: Variable) -> Variable {
       let base = i * y.columns
       var dot: Float = 0
       for j in 0..<y.columns { dot += g.storage[base + j] * y.storage[base + j] }
-      for j in 0..<y.columns { d.storage[base + j] = y.storage[base + j] * (g.storage[base + j] - dot) }
+      for j in 0..<y.columns {
+        d.storage[base + j] = y.storage[base + j] * (g.storage[base + j] - dot)
+      }
     }
     return [d]
   }

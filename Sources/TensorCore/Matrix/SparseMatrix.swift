@@ -44,7 +44,8 @@ public struct SparseMatrix: Equatable, Sendable {
     var lastRow = -1
     var lastColumn = -1
     for e in sorted {
-      precondition(e.row >= 0 && e.row < rows && e.column >= 0 && e.column < columns,
+      precondition(
+        e.row >= 0 && e.row < rows && e.column >= 0 && e.column < columns,
         "Sparse entry (\(e.row), \(e.column)) outside \(rows)×\(columns)")
       if e.row == lastRow && e.column == lastColumn {
         vals[vals.count - 1] += e.value

@@ -26,29 +26,36 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Seed of the synthetic graph.") var seed: UInt64 = 0
   @Option(help: "Clusters K of the MinCutPool iteration.") var clusters = 7
   @Option(
-    help: "Benchmark on a Planetoid dataset (cora, citeseer, pubmed) instead of the synthetic graph.")
+    help:
+      "Benchmark on a Planetoid dataset (cora, citeseer, pubmed) instead of the synthetic graph.")
   var dataset: String?
-  @Option(name: .customLong("data-dir"), help: "Data directory for --dataset (default: $GPOOL_DATA, else data/).")
+  @Option(
+    name: .customLong("data-dir"),
+    help: "Data directory for --dataset (default: $GPOOL_DATA, else data/).")
   var dataDirectory: String?
 
   func validate() throws {
     guard nodes > 1, edges > 0, features > 0, units > 0, repetitions > 0 else {
-      throw ValidationError("--nodes, --edges, --features, --units and --repetitions must be positive.")
+      throw ValidationError(
+        "--nodes, --edges, --features, --units and --repetitions must be positive.")
     }
     guard edges <= nodes * (nodes - 1) / 2 else {
-      throw ValidationError("--edges \(edges) exceeds the \(nodes * (nodes - 1) / 2) possible edges.")
+      throw ValidationError(
+        "--edges \(edges) exceeds the \(nodes * (nodes - 1) / 2) possible edges.")
     }
     guard density > 0, density <= 1 else { throw ValidationError("--density must be in (0, 1].") }
     guard clusters > 1 else { throw ValidationError("--clusters must be at least 2.") }
   }
 
   func run() throws {
-    let threads = threadOptions.threads ?? Threading.fromEnvironment(ProcessInfo.processInfo.environment) ?? 1
+    let threads =
+      threadOptions.threads ?? Threading.fromEnvironment(ProcessInfo.processInfo.environment) ?? 1
     Threading.setThreadCount(threads)
     let graph: SyntheticGraph
     if let dataset {
       let directory = dataDirectory ?? ProcessInfo.processInfo.environment["GPOOL_DATA"] ?? "data"
-      let data = try PlanetoidLoader.load(name: dataset, directory: "\(directory)/planetoid/\(dataset)")
+      let data = try PlanetoidLoader.load(
+        name: dataset, directory: "\(directory)/planetoid/\(dataset)")
       graph = SyntheticGraph(name: data.name, adjacency: data.adjacency, features: data.features)
     } else {
       graph = SyntheticGraph(
@@ -56,12 +63,15 @@ struct BenchCommand: ParsableCommand {
         seed: seed)
     }
     #if DEBUG
-      print("warning: this is a debug build; timings are not representative (use `swift run -c release gpool bench`).")
+      print(
+        "warning: this is a debug build; timings are not representative (use `swift run -c release gpool bench`)."
+      )
     #endif
     print(
       "\(graph.name) graph: \(graph.nodeCount) nodes, \(graph.adjacency.nonzeroCount / 2) undirected edges, "
         + "\(graph.features.columns) features, \(graph.features.nonzeroCount) nonzeros "
-        + "(\(String(format: "%.2f", 100 * Double(graph.features.nonzeroCount) / Double(graph.nodeCount * graph.features.columns)))% dense)")
+        + "(\(String(format: "%.2f", 100 * Double(graph.features.nonzeroCount) / Double(graph.nodeCount * graph.features.columns)))% dense)"
+    )
     print("threads: \(threads), repetitions: \(repetitions) (median reported)")
     let benchmark = MessagePassingBenchmark(
       graph: graph, units: units, clusters: clusters, repetitions: repetitions)

@@ -16,7 +16,8 @@ struct DataCommand: ParsableCommand {
       """)
 
   @Option(
-    name: .customLong("data-dir"), help: "Data directory to fill (default: $GPOOL_DATA, else data/).")
+    name: .customLong("data-dir"),
+    help: "Data directory to fill (default: $GPOOL_DATA, else data/).")
   var dataDirectory: String?
 
   @Option(help: "Mirror directory (default: $GPOOL_DATA_MIRROR, else ../shared/data if it exists).")
@@ -36,8 +37,11 @@ struct DataCommand: ParsableCommand {
     if let mirror, !FileManager.default.fileExists(atPath: mirror) {
       throw ValidationError("mirror directory \(mirror) does not exist.")
     }
-    print("data directory: \(dataDirectory); mirror: \(mirror ?? "none"); downloads: \(offline ? "off" : "on")")
-    let fetcher = DataFetcher(dataDirectory: dataDirectory, mirrorDirectory: mirror, allowDownload: !offline)
+    print(
+      "data directory: \(dataDirectory); mirror: \(mirror ?? "none"); downloads: \(offline ? "off" : "on")"
+    )
+    let fetcher = DataFetcher(
+      dataDirectory: dataDirectory, mirrorDirectory: mirror, allowDownload: !offline)
     var problems = 0
     _ = fetcher.fetch { entry, outcome in
       let line: String
@@ -55,7 +59,9 @@ struct DataCommand: ParsableCommand {
       print("\(line)\(entry.relativePath)")
     }
     if problems > 0 {
-      print("\(problems) file(s) could not be obtained; experiments that need them report those rows as skipped.")
+      print(
+        "\(problems) file(s) could not be obtained; experiments that need them report those rows as skipped."
+      )
     }
   }
 }

@@ -47,12 +47,14 @@ struct ReproduceCommand: ParsableCommand {
   func run() throws {
     let environment = ProcessInfo.processInfo.environment
     let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
-    let threads = jobs > 1 ? 1 : (threadOptions.threads ?? Threading.fromEnvironment(environment) ?? 1)
+    let threads =
+      jobs > 1 ? 1 : (threadOptions.threads ?? Threading.fromEnvironment(environment) ?? 1)
     Threading.setThreadCount(threads)
     let specPath = "\(root)/Experiments/\(experiment)/experiment.json"
     guard FileManager.default.fileExists(atPath: specPath) else {
       throw ValidationError(
-        "no experiment '\(experiment)': \(specPath) does not exist (see the folders under \(root)/Experiments/).")
+        "no experiment '\(experiment)': \(specPath) does not exist (see the folders under \(root)/Experiments/)."
+      )
     }
     let spec = try ExperimentSpec.load(from: specPath)
     let dataDirectory = self.dataDirectory ?? environment["GPOOL_DATA"] ?? "data"
@@ -66,7 +68,9 @@ struct ReproduceCommand: ParsableCommand {
     let start = clock.now
     let failures = try runner.run()
     let elapsed = clock.now - start
-    print("\(experiment): finished in \(elapsed.formatted(.units(allowed: [.minutes, .seconds], width: .narrow)))")
+    print(
+      "\(experiment): finished in \(elapsed.formatted(.units(allowed: [.minutes, .seconds], width: .narrow)))"
+    )
     if !failures.isEmpty {
       for failure in failures { print("failed: \(failure.runID): \(failure.error)") }
       throw ExitCode(1)

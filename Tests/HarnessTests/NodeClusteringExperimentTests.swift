@@ -1,0 +1,159 @@
+import Foundation
+import Harness
+import XCTest
+
+/// End-to-end runs of the experiment runner on the real Cora files (a few
+/// iterations), skipped when the data mirror is absent.
+final class NodeClusteringExperimentTests: XCTestCase {
+  var root: URL!
+
+  static var mirror: String? {
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let candidates: [String?] = [
+      ProcessInfo.processInfo.environment["GPOOL_DATA_MIRROR"],
+      packageRoot.appendingPathComponent("../shared/data").standardized.path,
+      packageRoot.appendingPathComponent("data").path,
+    ]
+    return candidates.compactMap { $0 }.first {
+      FileManager.default.fileExists(atPath: "\($0)/planetoid/cora/ind.cora.x")
+    }
+  }
+
+  override func setUpWithError() throws {
+    guard Self.mirror != nil else { throw XCTSkip("no Planetoid data mirror found") }
+    root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-experiment-\(UUID())")
+    for folder in ["Configs", "Experiments/tiny"] {
+      try FileManager.default.createDirectory(
+        at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+    }
+    func config(_ name: String, _ body: String) throws {
+      try body.write(
+        to: root.appendingPathComponent("Configs/\(name).json"), atomically: true, encoding: .utf8)
+    }
+    try config(
+      "cora-mincut",
+      """
+      {"method": "MinCutPool", "task": "node_clustering", "dataset": {"name": "cora"},
+       "model": [{"type": "gcs", "units": 8, "activation": "elu", "kernel_initializer": "he_normal"},
+                 {"type": "mincut", "k": 7}],
+       "optimizer": {"learning_rate": 5e-3}, "iterations": 6, "log_every": 2}
+      """)
+    try config(
+      "cora-diffpool",
+      """
+      {"method": "DiffPool", "task": "node_clustering", "dataset": {"name": "cora"},
+       "model": [{"type": "diffpool", "k": 7, "channels": 8, "activation": "elu"}],
+       "iterations": 3}
+      """)
+    try config(
+      "cora-spectral",
+      """
+      {"method": "SpectralClustering", "task": "node_clustering", "dataset": {"name": "cora"},
+       "baseline": {"type": "spectral_clustering", "kmeans_restarts": 2}}
+      """)
+    try config(
+      "pubmed-mincut",
+      """
+      {"method": "MinCutPool", "task": "node_clustering", "dataset": {"name": "pubmed"},
+       "model": [{"type": "gcs", "units": 8}, {"type": "mincut"}], "iterations": 3}
+      """)
+    try
+      "dataset,k,method,nmi_mean,nmi_std,cs_mean,cs_std\nCora,7,MinCutPool,0.404,0.018,0.392,0.018\n"
+      .write(
+        to: root.appendingPathComponent("Experiments/tiny/paper.csv"), atomically: true,
+        encoding: .utf8)
+    try """
+    {"name": "tiny", "title": "Tiny", "seeds": [0, 1], "paper_numbers": "Experiments/tiny/paper.csv",
+     "configs": ["Configs/cora-mincut.json", "Configs/cora-diffpool.json", "Configs/cora-spectral.json",
+                 "Configs/pubmed-mincut.json"]}
+    """.write(
+      to: root.appendingPathComponent("Experiments/tiny/experiment.json"), atomically: true,
+      encoding: .utf8)
+  }
+
+  override func tearDownWithError() throws {
+    if let root { try? FileManager.default.removeItem(at: root) }
+  }
+
+  private func runner(force: Bool = false, log: @escaping @Sendable (String) -> Void = { _ in })
+    throws -> NodeClusteringExperiment
+  {
+    // Pubmed's allx is missing from the offline mirror: a data directory
+    // without it must turn the Pubmed rows into "skipped" lines.
+    let spec = try ExperimentSpec.load(
+      from: root.appendingPathComponent("Experiments/tiny/experiment.json").path)
+    return NodeClusteringExperiment(
+      spec: spec, rootDirectory: root.path, dataDirectory: Self.mirror!,
+      outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: force, log: log)
+  }
+
+  private func text(_ relative: String) throws -> String {
+    try String(contentsOf: root.appendingPathComponent("results/\(relative)"), encoding: .utf8)
+  }
+
+  func testRunWritesEveryOutputResumesAndIsDeterministic() throws {
+    let pubmedAvailable = FileManager.default.fileExists(
+      atPath: "\(Self.mirror!)/planetoid/pubmed/ind.pubmed.allx")
+    XCTAssertTrue(try runner().run().isEmpty)
+
+    let runs = try text("runs.csv").split(separator: "\n")
+    XCTAssertEqual(runs.count, 1 + 3 * 2 + (pubmedAvailable ? 2 : 0), "header + one row per run")
+    XCTAssertTrue(runs[0].hasPrefix("dataset,method,seed,nmi,completeness,homogeneity,accuracy"))
+    for name in ["cora-mincutpool", "cora-diffpool", "cora-spectralclustering"] {
+      for seed in 0..<2 {
+        let id = "\(name)-seed\(seed)"
+        XCTAssertTrue(
+          FileManager.default.fileExists(
+            atPath: root.appendingPathComponent("results/runs/\(id).json").path), id)
+        XCTAssertTrue(
+          FileManager.default.fileExists(
+            atPath: root.appendingPathComponent("results/logs/\(id).csv").path), id)
+      }
+    }
+    XCTAssertTrue(
+      FileManager.default.fileExists(
+        atPath: root.appendingPathComponent("results/checkpoints/cora-mincutpool-seed0.h5").path))
+    let log = try text("logs/cora-mincutpool-seed0.csv").split(separator: "\n")
+    XCTAssertEqual(log.first, "iteration,total_loss,cut,orthogonality,nmi_monitor_only")
+    XCTAssertEqual(log.dropFirst().map { $0.split(separator: ",")[0] }, ["0", "2", "4", "6"])
+    let markdown = try text("tiny.md")
+    XCTAssertTrue(markdown.contains("| Cora | 7 | MinCutPool |"), markdown)
+    if !pubmedAvailable {
+      XCTAssertTrue(markdown.contains("skipped: ind.pubmed.allx not found"), markdown)
+      XCTAssertTrue(try text("summary.csv").contains("skipped: ind.pubmed.allx not found"))
+    }
+
+    // Resume: nothing left to run.
+    let lines = LockedLines()
+    XCTAssertTrue(try runner(log: { lines.append($0) }).run().isEmpty)
+    XCTAssertTrue(lines.all.contains { $0.contains("0 to run") }, lines.all.joined(separator: "\n"))
+
+    // Force: recomputed, and bit-for-bit the same numbers.
+    let before = try text("runs.csv")
+    XCTAssertTrue(try runner(force: true).run().isEmpty)
+    let after = try text("runs.csv")
+    func withoutWallTime(_ csv: String) -> [String] {
+      // Every column but `seconds`: metrics, final losses and provenance must repeat exactly.
+      let rows = csv.split(separator: "\n").map {
+        $0.split(separator: ",", omittingEmptySubsequences: false)
+      }
+      let secondsColumn = rows[0].firstIndex(of: "seconds")!
+      return rows.map { fields in
+        fields.enumerated().filter { $0.offset != secondsColumn }.map { String($0.element) }.joined(
+          separator: ",")
+      }
+    }
+    XCTAssertNotEqual(before, "")
+    XCTAssertEqual(withoutWallTime(before), withoutWallTime(after))
+  }
+}
+
+/// Collects log lines from concurrent runs.
+final class LockedLines: @unchecked Sendable {
+  private let lock = NSLock()
+  private var lines: [String] = []
+  func append(_ line: String) { lock.withLock { lines.append(line) } }
+  var all: [String] { lock.withLock { lines } }
+}
