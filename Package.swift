@@ -16,7 +16,8 @@ let package = Package(
     .library(name: "Harness", targets: ["Harness"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
   ],
   targets: [
     // Thin system-library targets: the only places that import C.
@@ -35,7 +36,9 @@ let package = Package(
 
     .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "CARPACK"]),
     .target(name: "HDF5Store", dependencies: ["CHDF5"]),
-    .target(name: "GraphData", dependencies: ["TensorCore"]),
+    .target(
+      name: "GraphData",
+      dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "Pooling", dependencies: ["TensorCore"]),
     .target(name: "Harness", dependencies: ["TensorCore", "HDF5Store", "GraphData", "Pooling"]),
     .executableTarget(
