@@ -14,7 +14,10 @@ struct GPool: ParsableCommand {
       GPOOL_THREADS (default 1). The same config, seed and thread count give
       bit-identical numbers.
       """,
-    subcommands: [ReproduceCommand.self, DataCommand.self, BenchCommand.self])
+    subcommands: [
+      ReproduceCommand.self, DataCommand.self, DatasetsCommand.self, GenerateCommand.self,
+      BenchCommand.self,
+    ])
 }
 
 /// Options shared by the subcommands that compute.

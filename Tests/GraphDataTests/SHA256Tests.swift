@@ -82,7 +82,9 @@ final class SHA256Tests: XCTestCase {
   func testManifestVerification() throws {
     XCTAssertNil(DataManifest.pinnedSHA256(for: "ind.pubmed.allx"))
     XCTAssertNotNil(DataManifest.entry(for: "planetoid/pubmed/ind.pubmed.allx"))
-    XCTAssertEqual(DataManifest.entries.count, 24)
+    XCTAssertEqual(
+      Set(DataManifest.entries.map(\.fileName)).count, DataManifest.entries.count,
+      "file names must be unique: entries are looked up by name")
     // Unpinned files pass whatever their content.
     XCTAssertNoThrow(try DataManifest.verify(digest: "00", expectedName: "ind.pubmed.allx"))
     XCTAssertThrowsError(try DataManifest.verify(digest: "00", expectedName: "ind.cora.y")) {
@@ -92,6 +94,22 @@ final class SHA256Tests: XCTestCase {
         "checksum mismatch for ind.cora.y: expected "
           + "94465c14eb53e04ca262198dcbb2521ee8af60fb3f3d546cd6ca24a511b0e7d1, got 00 "
           + "(the file is corrupt or a different version; delete it and run `make data`)")
+    }
+  }
+
+  func testManifestPinsEveryFileOfTheMirrorWithItsPublishedSum() throws {
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent()
+    let sums = packageRoot.appendingPathComponent("../shared/data/SHA256SUMS").standardized.path
+    guard let text = try? String(contentsOfFile: sums, encoding: .utf8) else {
+      throw XCTSkip("no data mirror with SHA256SUMS beside the package")
+    }
+    for line in text.split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      guard fields.count == 2 else { continue }
+      let path = String(fields[1].drop { $0 == "." || $0 == "/" })
+      if path == "SHA256SUMS" { continue }
+      XCTAssertEqual(DataManifest.entry(for: path)?.sha256, String(fields[0]), path)
     }
   }
 }

@@ -94,6 +94,37 @@ public enum DataManifest {
     Entry(
       relativePath: "planetoid/pubmed/ind.pubmed.test.index",
       sha256: "b101d421688bbaecbd82e8a18f1e282378d6830f3a37666f28ebc47f844341b5"),
+    // TU Dortmund archives, 2016 release (bknyaz/graph_nn @72eaa1c data/).
+    Entry(
+      relativePath: "tu/PROTEINS.zip",
+      sha256: "fe9d19741637486ea1fd285bf669fce0b117e10b03cdd379f6a5e6197fc830ae"),
+    Entry(
+      relativePath: "tu/Mutagenicity.zip",
+      sha256: "eedcb94a7f19eabfeda39236c719c2e25e1f0eca9a391e67a4d440bdc0f349ef"),
+    Entry(
+      relativePath: "tu/MUTAG.zip",
+      sha256: "20f52db82d6d85d5f67d2fa42c3fb705d05934be44329314ab17b05d0c012f7e"),
+    Entry(
+      relativePath: "tu/NCI1.zip",
+      sha256: "eae6b0c076d59e667c67de0039cfc3214eefb91a8dddc2fa3099126da02d4376"),
+    // GIN/DGCNN text archives (yeweiysh/IHGNN @b172146 data/).
+    Entry(
+      relativePath: "gin/DD.zip",
+      sha256: "0ce3eca1f096ce77ff6fb2287b2b45d0d6991ca1f15734fc873a1003ac79c34d"),
+    Entry(
+      relativePath: "gin/COLLAB.zip",
+      sha256: "9ecf84c958ac765b9e0f878f4bd002fec20926e0c3d037cb753ab251f59b41f3"),
+    Entry(
+      relativePath: "gin/REDDIT-BINARY.zip",
+      sha256: "c45536bdd84db7a4913fd6a45ae7616a12a02bf1f444a4effbce903524d62121"),
+    // Bench small versions (FilippoMB/Benchmark_dataset_for_graph_classification @d834ecf
+    // datasets/); the full versions are generated (BenchGenerator), never pinned.
+    Entry(
+      relativePath: "bench/easy_small.npz",
+      sha256: "d7e6b211e866668c66229c6566efb0d6f2102be8d7ec36f3894da7928024fbac"),
+    Entry(
+      relativePath: "bench/hard_small.npz",
+      sha256: "d9a91ce97c21f7a8c17ad3a5e470e9d16dc0f7f98c01787100b2f4ca23e54385"),
   ]
 
   /// Entries by file name (`ind.cora.x`); the names are unique.

@@ -27,10 +27,19 @@ public struct DataFetcher: Sendable {
     self.allowDownload = allowDownload
   }
 
-  /// Where a manifest file is published (the Planetoid files of kimiyoung/planetoid).
+  /// Where a manifest file is published: the repositories the offline
+  /// mirror was taken from (see the mirror's README), so the pinned sums match.
   public static func canonicalURL(for entry: DataManifest.Entry) -> String? {
-    guard entry.relativePath.hasPrefix("planetoid/") else { return nil }
-    return "https://raw.githubusercontent.com/kimiyoung/planetoid/master/data/\(entry.fileName)"
+    let raw = "https://raw.githubusercontent.com"
+    let folder = entry.relativePath.split(separator: "/").first.map(String.init) ?? ""
+    switch folder {
+    case "planetoid": return "\(raw)/kimiyoung/planetoid/master/data/\(entry.fileName)"
+    case "tu": return "\(raw)/bknyaz/graph_nn/master/data/\(entry.fileName)"
+    case "gin": return "\(raw)/yeweiysh/IHGNN/master/data/\(entry.fileName)"
+    case "bench":
+      return "\(raw)/FilippoMB/Benchmark_dataset_for_graph_classification/master/datasets/\(entry.fileName)"
+    default: return nil
+    }
   }
 
   /// Fetches every entry whose relative path starts with `prefix` (all by

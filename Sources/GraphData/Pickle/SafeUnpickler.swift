@@ -1,5 +1,6 @@
 /// A reader for the small pickle subset the Planetoid `ind.*` files use
-/// (protocol 2 as written by Python 2): it decodes opcodes into a
+/// (protocol 2 as written by Python 2) and the object arrays of the Bench
+/// `.npz` files use (protocol 2 as written by Python 3): it decodes opcodes into a
 /// `PickleValue` tree and never executes or imports anything.
 ///
 /// Classes are accepted only from an allow-list (`allowedGlobals`); a GLOBAL
@@ -16,9 +17,12 @@
 public enum SafeUnpickler {
   /// The classes and functions a GLOBAL opcode may name: exactly those the
   /// Planetoid files use (checked with `pickletools`), plus Python 3's
-  /// spelling of `list`.
+  /// spelling of `list`, plus the two ways Python 3 writes a byte string in
+  /// a protocol-2 pickle (`_codecs.encode(text, 'latin1')`, and
+  /// `__builtin__.bytes()` for an empty one), which the NumPy object arrays
+  /// of the Bench `.npz` files use.
   public static let allowedGlobals: Set<PickleGlobal> = [
-    reconstruct, ndarray, dtype, csrMatrix, defaultdict,
+    reconstruct, ndarray, dtype, csrMatrix, defaultdict, codecsEncode, emptyBytes,
     PickleGlobal(module: "__builtin__", name: "list"),
     PickleGlobal(module: "builtins", name: "list"),
   ]
@@ -28,6 +32,8 @@ public enum SafeUnpickler {
   static let dtype = PickleGlobal(module: "numpy", name: "dtype")
   static let csrMatrix = PickleGlobal(module: "scipy.sparse.csr", name: "csr_matrix")
   static let defaultdict = PickleGlobal(module: "collections", name: "defaultdict")
+  static let codecsEncode = PickleGlobal(module: "_codecs", name: "encode")
+  static let emptyBytes = PickleGlobal(module: "__builtin__", name: "bytes")
 
   /// Deepest nesting accepted; deeper data is rejected rather than risking
   /// the stack while converting or freeing it (Python's own limit is
@@ -269,6 +275,28 @@ private struct Machine {
       default:
         throw failure(.malformed("defaultdict expects one class argument (e.g. list)"))
       }
+    case SafeUnpickler.codecsEncode:
+      // _codecs.encode(text, 'latin1'): code points 0-255 map 1:1 to bytes.
+      guard arguments.count == 2, case .leaf(.string(let text)) = arguments[0],
+        case .leaf(.string(let encoding)) = arguments[1], encoding == "latin1"
+      else {
+        throw failure(.malformed("_codecs.encode expects (unicode, 'latin1')"))
+      }
+      var raw: [UInt8] = []
+      raw.reserveCapacity(text.utf8.count)
+      for scalar in text.unicodeScalars {
+        guard scalar.value < 256 else {
+          throw failure(
+            .malformed("latin-1 text holds code point U+\(String(scalar.value, radix: 16))"))
+        }
+        raw.append(UInt8(scalar.value))
+      }
+      return .leaf(.bytes(raw))
+    case SafeUnpickler.emptyBytes:
+      guard arguments.isEmpty else {
+        throw failure(.malformed("__builtin__.bytes is accepted only without arguments"))
+      }
+      return .leaf(.bytes([]))
     default:
       throw failure(.malformed("\(callable) cannot be called with REDUCE in this reader"))
     }

@@ -1,0 +1,508 @@
+import Foundation
+import TensorCore
+
+// Shared by the TU and GIN readers: where a dataset's files live (a zip or a
+// folder), a byte-level tokenizer for small numeric text files, the mapping
+// of categorical values to 0..<K, and the per-row sort that turns neighbour
+// lists into a binary CSR adjacency.
+
+// MARK: - Files of a dataset
+
+/// The files of one dataset, read from a `.zip` archive or from a folder.
+///
+/// Member paths are matched on their last path component after dropping
+/// empty components (`PROTEINS//PROTEINS_A.txt`) and skipping archive junk
+/// (`__MACOSX/`, `._*`, `.DS_Store`, editor backups ending in `~`).
+struct GraphFileSource {
+  /// The zip path or the folder path, for error messages.
+  let location: String
+  /// Paths of the file members (zip member paths, or paths relative to the folder).
+  let members: [String]
+  private let archive: ZipArchiveReader?
+
+  /// Opens a zip archive. Cost O(members).
+  init(zipPath: String) throws {
+    let archive = try ZipArchiveReader(path: zipPath)
+    self.archive = archive
+    location = zipPath
+    members = archive.memberPaths
+  }
+
+  /// Lists the files under `folder` (recursively). Cost O(files).
+  init(folder: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+      throw DatasetError.fileNotFound(path: folder)
+    }
+    guard isDirectory.boolValue else {
+      throw DatasetError.unreadable(path: folder, reason: "it is not a folder")
+    }
+    guard let enumerator = FileManager.default.enumerator(atPath: folder) else {
+      throw DatasetError.unreadable(path: folder, reason: "its files cannot be listed")
+    }
+    var files: [String] = []
+    while let relative = enumerator.nextObject() as? String {
+      // Plain files, and links to files (a data folder may link to a mirror).
+      switch enumerator.fileAttributes?[.type] as? FileAttributeType {
+      case .typeRegular?:
+        files.append(relative)
+      case .typeSymbolicLink?:
+        var linkIsDirectory: ObjCBool = false
+        let target = (folder as NSString).appendingPathComponent(relative)
+        if FileManager.default.fileExists(atPath: target, isDirectory: &linkIsDirectory),
+          !linkIsDirectory.boolValue
+        {
+          files.append(relative)
+        }
+      default:
+        continue
+      }
+    }
+    archive = nil
+    location = folder
+    members = files.sorted()
+  }
+
+  /// How a member is named in error messages: `archive.zip:member` for a
+  /// zip member, the full path for a file in a folder.
+  func label(_ member: String) -> String {
+    archive != nil ? "\(location):\(member)" : (location as NSString).appendingPathComponent(member)
+  }
+
+  /// The path components of `member` without empty or `.` components, or
+  /// `nil` for archive junk that never holds data.
+  static func normalizedComponents(_ member: String) -> [Substring]? {
+    let parts = member.split(whereSeparator: { $0 == "/" || $0 == "\\" }).filter { $0 != "." }
+    guard let last = parts.last else { return nil }
+    if parts.contains("__MACOSX") || last.hasPrefix("._") || last == ".DS_Store"
+      || last.hasSuffix("~")
+    {
+      return nil
+    }
+    return parts
+  }
+
+  /// The member whose last path component is `fileName` (exact match
+  /// first, then case-insensitive), or `nil` if there is none.
+  ///
+  /// - Throws: `DatasetError.invalidContent` when several members match.
+  func member(named fileName: String) throws -> String? {
+    var exact: [String] = []
+    var folded: [String] = []
+    let lowered = fileName.lowercased()
+    for member in members {
+      guard let last = Self.normalizedComponents(member)?.last else { continue }
+      if last == fileName {
+        exact.append(member)
+      } else if last.lowercased() == lowered {
+        folded.append(member)
+      }
+    }
+    let matches = exact.isEmpty ? folded : exact
+    guard matches.count <= 1 else {
+      throw DatasetError.invalidContent(
+        file: location,
+        found: "\(matches.count) files named \(fileName): \(matches.joined(separator: ", "))",
+        expected: "exactly one")
+    }
+    return matches.first
+  }
+
+  /// The whole member as bytes. Memory: the member's size.
+  func read(_ member: String) throws -> [UInt8] {
+    if let archive { return try archive.readMember(member) }
+    let path = label(member)
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw DatasetError.unreadable(path: path, reason: "permission denied or not a regular file")
+    }
+    return [UInt8](data)
+  }
+
+  /// Calls `consume` with successive chunks of the member's bytes.
+  /// Memory: one chunk at a time.
+  func stream(
+    _ member: String, chunkSize: Int, _ consume: (UnsafeRawBufferPointer) throws -> Void
+  ) throws {
+    if let archive {
+      try archive.streamMember(member, chunkSize: chunkSize, consume)
+      return
+    }
+    let path = label(member)
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw DatasetError.unreadable(path: path, reason: "it could not be opened")
+    }
+    defer { try? handle.close() }
+    while true {
+      let chunk: Data?
+      do {
+        chunk = try handle.read(upToCount: chunkSize)
+      } catch {
+        throw DatasetError.unreadable(path: path, reason: "\(error)")
+      }
+      guard let chunk, !chunk.isEmpty else { break }
+      try chunk.withUnsafeBytes { try consume($0) }
+    }
+  }
+}
+
+// MARK: - Byte-level tokens
+
+/// Byte tests and number parsing on raw text, shared by the readers. Working
+/// on bytes (not `String` lines) keeps multi-megabyte files fast, in debug
+/// builds too.
+enum TextBytes {
+  static let newline: UInt8 = 0x0a
+  static let comma: UInt8 = 0x2c
+
+  /// Space, tab, carriage return, vertical tab, form feed (not newline).
+  @inline(__always) static func isBlank(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0d || byte == 0x0b || byte == 0x0c
+  }
+
+  /// The integer spelled by `token`: an optional sign, 1 to 18 digits and,
+  /// tolerated, a zero fraction (`3.0`). `nil` for anything else.
+  static func integer(_ token: UnsafeRawBufferPointer) -> Int? {
+    var p = 0
+    let end = token.count
+    var negative = false
+    if p < end && (token[p] == 0x2d || token[p] == 0x2b) {
+      negative = token[p] == 0x2d
+      p += 1
+    }
+    let digitsStart = p
+    var value = 0
+    while p < end {
+      let digit = token[p] &- 0x30
+      guard digit < 10 else { break }
+      value = value &* 10 &+ Int(digit)
+      p += 1
+    }
+    // 18 digits cannot overflow a 64-bit Int.
+    guard p > digitsStart, p - digitsStart <= 18 else { return nil }
+    if p < end && token[p] == 0x2e {
+      p += 1
+      while p < end && token[p] == 0x30 { p += 1 }
+    }
+    guard p == end else { return nil }
+    return negative ? -value : value
+  }
+
+  /// Powers of ten exactly representable as `Double`.
+  private static let powersOfTen: [Double] = (0...22).map { exponent in
+    var value = 1.0
+    for _ in 0..<exponent { value *= 10 }
+    return value
+  }
+
+  /// The number spelled by `token`, parsed as a `Double` and rounded to
+  /// `Float` (what `numpy.loadtxt(...).astype(float32)` gives); `nil` if it
+  /// is not a number. Plain decimals take a fast exact path; exponents,
+  /// `nan`, `inf` and long mantissas go through the standard library.
+  static func float(_ token: UnsafeRawBufferPointer) -> Float? {
+    var p = 0
+    let end = token.count
+    var negative = false
+    if p < end && (token[p] == 0x2d || token[p] == 0x2b) {
+      negative = token[p] == 0x2d
+      p += 1
+    }
+    var mantissa: UInt64 = 0
+    var digits = 0
+    var fractionDigits = 0
+    var seenPoint = false
+    while p < end {
+      let byte = token[p]
+      if byte == 0x2e && !seenPoint {
+        seenPoint = true
+      } else if byte &- 0x30 < 10 {
+        mantissa = mantissa &* 10 &+ UInt64(byte &- 0x30)
+        digits += 1
+        if seenPoint { fractionDigits += 1 }
+      } else {
+        break
+      }
+      p += 1
+    }
+    // Exact: the mantissa (< 2^53) and the power of ten are exact doubles,
+    // and one IEEE division rounds correctly.
+    if p == end && digits > 0 && digits <= 15 && fractionDigits <= 22 {
+      let value = Double(mantissa) / powersOfTen[fractionDigits]
+      return Float(negative ? -value : value)
+    }
+    guard let value = Double(String(decoding: token, as: UTF8.self)) else { return nil }
+    return Float(value)
+  }
+
+  /// 3 when `bytes` starts with a UTF-8 byte-order mark (some editors
+  /// write one), else 0.
+  static func byteOrderMarkLength(_ bytes: UnsafeRawBufferPointer) -> Int {
+    bytes.count >= 3 && bytes[0] == 0xef && bytes[1] == 0xbb && bytes[2] == 0xbf ? 3 : 0
+  }
+
+  /// `token` as printable text for an error message (at most 40 characters).
+  static func quoted(_ token: UnsafeRawBufferPointer) -> String {
+    let text = String(decoding: token.prefix(40), as: UTF8.self)
+    return "'\(text)\(token.count > 40 ? "…" : "")'"
+  }
+
+  /// Splits the lines of `bytes` into fields separated by commas and/or
+  /// blanks (`1, 2`, `1 2`, `1,2`), calling `field` for each field and
+  /// `lineEnd` after each non-blank line with its 1-based number and field
+  /// count. Blank lines are skipped; an empty field (`1,,2`, a leading or
+  /// trailing comma) throws `DatasetError.invalidContent` naming `file` and
+  /// the line. Cost O(bytes).
+  static func scanFields(
+    _ bytes: UnsafeRawBufferPointer, file: String,
+    field: (_ token: UnsafeRawBufferPointer, _ line: Int) throws -> Void,
+    lineEnd: (_ line: Int, _ fieldCount: Int) throws -> Void
+  ) throws {
+    let end = bytes.count
+    var p = TextBytes.byteOrderMarkLength(bytes)
+    var line = 0
+    while p < end {
+      line += 1
+      var fields = 0
+      var expectField = false
+      while true {
+        while p < end && isBlank(bytes[p]) { p += 1 }
+        if p == end || bytes[p] == newline {
+          if expectField {
+            throw DatasetError.invalidContent(
+              file: "\(file) line \(line)", found: "a comma with no value after it",
+              expected: "values separated by commas or spaces")
+          }
+          break
+        }
+        if bytes[p] == comma {
+          throw DatasetError.invalidContent(
+            file: "\(file) line \(line)", found: "an empty field",
+            expected: "values separated by commas or spaces")
+        }
+        let start = p
+        while p < end {
+          let byte = bytes[p]
+          if byte == comma || byte == newline || isBlank(byte) { break }
+          p += 1
+        }
+        try field(UnsafeRawBufferPointer(rebasing: bytes[start..<p]), line)
+        fields += 1
+        expectField = false
+        while p < end && isBlank(bytes[p]) { p += 1 }
+        if p < end && bytes[p] == comma {
+          expectField = true
+          p += 1
+        }
+      }
+      if fields > 0 { try lineEnd(line, fields) }
+      p += 1  // past the newline (or past the end)
+    }
+  }
+}
+
+/// Rows of integers of equal width from a small text file (TU files, GIN
+/// fold files), with the line each row came from.
+struct IntegerTable {
+  /// Row-major values.
+  var values: [Int] = []
+  /// Values per row.
+  var width = 0
+  /// 1-based line number of each row (blank lines are skipped).
+  var lines: [Int32] = []
+
+  var rowCount: Int { lines.count }
+
+  func line(ofRow row: Int) -> Int { Int(lines[row]) }
+
+  /// Parses `bytes`; every row must have the same number of values
+  /// (`width`, if given). `what` describes a value for error messages
+  /// ("a node id"). Cost O(bytes).
+  ///
+  /// - Throws: `DatasetError.invalidContent` naming `file` and the line of
+  ///   a non-integer value or a row of the wrong width.
+  init(parsing bytes: [UInt8], file: String, width expectedWidth: Int? = nil, what: String) throws {
+    var values: [Int] = []
+    var lines: [Int32] = []
+    values.reserveCapacity(bytes.count / 3)
+    lines.reserveCapacity(bytes.count / 4)
+    var width = expectedWidth ?? 0
+    var firstLine = 0
+    try bytes.withUnsafeBytes { buffer in
+      try TextBytes.scanFields(
+        buffer, file: file,
+        field: { token, line in
+          guard let value = TextBytes.integer(token) else {
+            throw DatasetError.invalidContent(
+              file: "\(file) line \(line)", found: TextBytes.quoted(token),
+              expected: "an integer (\(what))")
+          }
+          values.append(value)
+        },
+        lineEnd: { line, count in
+          if width == 0 {
+            width = count
+            firstLine = line
+          }
+          guard count == width else {
+            let reference = expectedWidth != nil ? "" : " (as on line \(firstLine))"
+            throw DatasetError.invalidContent(
+              file: "\(file) line \(line)", found: "\(count) values",
+              expected: "\(width)\(reference)")
+          }
+          lines.append(Int32(truncatingIfNeeded: line))
+        })
+    }
+    self.values = values
+    self.lines = lines
+    self.width = width
+  }
+}
+
+// MARK: - Categorical values
+
+/// Maps the distinct values of a categorical column, in increasing order,
+/// to 0..<K (e.g. MUTAG's graph labels -1/1 → 0/1).
+struct CategoricalCodes {
+  /// The file's value of each code (sorted, distinct); `nil` when the
+  /// categories are tuples (several columns), which one `Int` cannot name.
+  var values: [Int]?
+  /// Number of codes K.
+  var count: Int
+  /// The code of each row.
+  var codes: [Int]
+
+  /// Codes of single values. Cost O(n log n) for the sort of distinct
+  /// values, then O(n) through a lookup table (or a dictionary when the
+  /// value range is much wider than n).
+  init(_ raw: [Int]) {
+    let distinct = Array(Set(raw)).sorted()
+    values = distinct
+    count = distinct.count
+    guard let low = distinct.first, let high = distinct.last else {
+      codes = []
+      return
+    }
+    let span = high.subtractingReportingOverflow(low)
+    if !span.overflow && span.partialValue < max(1 << 16, 4 * raw.count) {
+      var table = [Int](repeating: 0, count: span.partialValue + 1)
+      for (code, value) in distinct.enumerated() { table[value - low] = code }
+      codes = raw.map { table[$0 - low] }
+    } else {
+      let lookup = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+      codes = raw.map { lookup[$0]! }
+    }
+  }
+
+  /// Codes of rows of `width` values (row-major `raw`): width 1 is the
+  /// single-value case; wider rows are ordered lexicographically and
+  /// `values` is `nil`. Cost O(n log n · width).
+  init(rows raw: [Int], width: Int) {
+    if width == 1 {
+      self.init(raw)
+      return
+    }
+    let n = width == 0 ? 0 : raw.count / width
+    func row(_ i: Int) -> ArraySlice<Int> { raw[(i * width)..<((i + 1) * width)] }
+    let order = (0..<n).sorted { row($0).lexicographicallyPrecedes(row($1)) }
+    var codes = [Int](repeating: 0, count: n)
+    var code = -1
+    for (rank, i) in order.enumerated() {
+      if rank == 0 || row(i) != row(order[rank - 1]) { code += 1 }
+      codes[i] = code
+    }
+    self.init(values: nil, count: code + 1, codes: codes)
+  }
+
+  private init(values: [Int]?, count: Int, codes: [Int]) {
+    self.values = values
+    self.count = count
+    self.codes = codes
+  }
+}
+
+// MARK: - Adjacency
+
+enum AdjacencyBuilding {
+  /// Sorts `row` in place and removes repeats, returning the new length.
+  /// Already sorted rows (the common case in the files) cost one pass.
+  @inline(__always)
+  static func sortUnique(_ row: UnsafeMutableBufferPointer<Int32>) -> Int {
+    var row = row
+    guard row.count > 1 else { return row.count }
+    var sorted = true
+    for k in 1..<row.count where row[k] <= row[k - 1] {
+      sorted = false
+      break
+    }
+    if sorted { return row.count }
+    row.sort()
+    var write = 1
+    for k in 1..<row.count where row[k] != row[write - 1] {
+      row[write] = row[k]
+      write += 1
+    }
+    return write
+  }
+
+  /// The binary adjacency of neighbour lists (`rowStart` has n + 1
+  /// offsets into `neighbours`), made symmetric: duplicates collapse, an
+  /// entry (i, j) without (j, i) gets its mirror, self-loops stay single
+  /// diagonal entries. When the lists are already symmetric (the GIN files
+  /// list each edge at both ends) this is one sort check per row and one
+  /// transpose. `neighbours` is reordered in place. Cost O(n + nnz) for
+  /// sorted lists, O(nnz log(max degree)) otherwise.
+  static func symmetricAdjacency(
+    nodeCount n: Int, rowStart: [Int], neighbours: inout [Int32]
+  ) -> SparseMatrix {
+    var offsets = [Int32](repeating: 0, count: n + 1)
+    var columns = [Int32](repeating: 0, count: neighbours.count)
+    var write = 0
+    neighbours.withUnsafeMutableBufferPointer { all in
+      columns.withUnsafeMutableBufferPointer { out in
+        for i in 0..<n {
+          let row = UnsafeMutableBufferPointer(rebasing: all[rowStart[i]..<rowStart[i + 1]])
+          let kept = sortUnique(row)
+          for k in 0..<kept {
+            out[write] = row[k]
+            write += 1
+          }
+          offsets[i + 1] = Int32(write)
+        }
+      }
+    }
+    columns.removeLast(columns.count - write)
+    var matrix = SparseMatrix(
+      rows: n, columns: n, rowOffsets: offsets, columnIndices: columns,
+      values: [Float](repeating: 1, count: write))
+    let transpose = matrix.transposed()
+    if transpose.rowOffsets != matrix.rowOffsets || transpose.columnIndices != matrix.columnIndices
+    {
+      matrix = union(matrix, transpose)
+    }
+    return matrix
+  }
+
+  /// The entry-wise union of two binary CSR matrices with sorted rows.
+  /// Cost O(rows + nnz(a) + nnz(b)).
+  static func union(_ a: SparseMatrix, _ b: SparseMatrix) -> SparseMatrix {
+    var offsets = [Int32](repeating: 0, count: a.rows + 1)
+    var columns: [Int32] = []
+    columns.reserveCapacity(a.nonzeroCount + b.nonzeroCount)
+    for i in 0..<a.rows {
+      var p = Int(a.rowOffsets[i])
+      var q = Int(b.rowOffsets[i])
+      let pEnd = Int(a.rowOffsets[i + 1])
+      let qEnd = Int(b.rowOffsets[i + 1])
+      while p < pEnd || q < qEnd {
+        let x = p < pEnd ? a.columnIndices[p] : Int32.max
+        let y = q < qEnd ? b.columnIndices[q] : Int32.max
+        columns.append(min(x, y))
+        if x <= y { p += 1 }
+        if y <= x { q += 1 }
+      }
+      offsets[i + 1] = Int32(columns.count)
+    }
+    return SparseMatrix(
+      rows: a.rows, columns: a.columns, rowOffsets: offsets, columnIndices: columns,
+      values: [Float](repeating: 1, count: columns.count))
+  }
+}
