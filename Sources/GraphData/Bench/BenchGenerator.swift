@@ -64,7 +64,6 @@ public struct BenchPublishedStatistics: Sendable, Equatable {
   public let averageEdges: Double
 }
 
-
 /// Generates Bench-easy / Bench-hard (full or small) with the published
 /// recipe, deterministically from a seed: one `RandomSource` (seeded with
 /// the seed and the variant, see `streamSeed`) draws everything, graph after

@@ -37,7 +37,8 @@ public struct DataFetcher: Sendable {
     case "tu": return "\(raw)/bknyaz/graph_nn/master/data/\(entry.fileName)"
     case "gin": return "\(raw)/yeweiysh/IHGNN/master/data/\(entry.fileName)"
     case "bench":
-      return "\(raw)/FilippoMB/Benchmark_dataset_for_graph_classification/master/datasets/\(entry.fileName)"
+      return
+        "\(raw)/FilippoMB/Benchmark_dataset_for_graph_classification/master/datasets/\(entry.fileName)"
     default: return nil
     }
   }

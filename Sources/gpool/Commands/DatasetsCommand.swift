@@ -28,24 +28,30 @@ struct DatasetsCommand: ParsableCommand {
   @Option(help: "Seed of the generated Bench-easy / Bench-hard.")
   var seed: UInt64 = 0
 
+  @Flag(help: "Also build the surrogate features (paper defaults) and report their width and time.")
+  var features = false
+
   func validate() throws {
     for name in only where GraphDatasetCatalog.entry(named: name) == nil {
       throw ValidationError(
-        "unknown dataset '\(name)'; known: \(GraphDatasetCatalog.entries.map(\.name).joined(separator: ", "))")
+        "unknown dataset '\(name)'; known: \(GraphDatasetCatalog.entries.map(\.name).joined(separator: ", "))"
+      )
     }
   }
 
   func run() throws {
     let directory = dataDirectory ?? ProcessInfo.processInfo.environment["GPOOL_DATA"] ?? "data"
     let entries =
-      only.isEmpty ? GraphDatasetCatalog.entries : only.compactMap { GraphDatasetCatalog.entry(named: $0) }
+      only.isEmpty
+      ? GraphDatasetCatalog.entries : only.compactMap { GraphDatasetCatalog.entry(named: $0) }
     print("data directory: \(directory)")
     print(
       "edges counted as each source counts them: TU/GIN rows (Table 5, TU statistics) count each "
         + "undirected edge once and each self-loop once, (nnz(A) + self-loops)/2; Bench rows (Table 5, "
         + "Bench README) count entries of A, nnz(A), each undirected edge twice")
     let header = [
-      pad("dataset", 20), pad("samples", 13), pad("classes", 7), pad("avg nodes (ours/pub, Δ%)", 27),
+      pad("dataset", 20), pad("samples", 13), pad("classes", 7),
+      pad("avg nodes (ours/pub, Δ%)", 27),
       pad("avg edges (ours/pub, Δ%)", 29), pad("attr", 9), pad("labels", 10), pad("load s", 7),
       pad("data MB", 8), "peak RSS MB",
     ]
@@ -90,9 +96,23 @@ struct DatasetsCommand: ParsableCommand {
         String(format: "%.0f", peakResidentMegabytes()),
       ]
       print(row.joined(separator: " "))
+      if features {
+        let featureStart = clock.now
+        let featured = try SurrogateFeatures.build(dataset: dataset)
+        print(
+          "    surrogate features: \(featured.featureCount) columns ["
+            + featured.layout.summary.joined(separator: "; ") + "] in "
+            + String(
+              format: "%.2f s, %.1f MB", (clock.now - featureStart).seconds,
+              Double(featured.featureBytes) / 1_048_576))
+      }
     }
-    print("published: MinCutPool Table 5; MUTAG and NCI1 from the TU benchmark statistics; small Bench files from their README.")
-    print("* generated with the published recipe (seed \(seed)); `gpool generate bench` writes such a file.")
+    print(
+      "published: MinCutPool Table 5; MUTAG and NCI1 from the TU benchmark statistics; small Bench files from their README."
+    )
+    print(
+      "* generated with the published recipe (seed \(seed)); `gpool generate bench` writes such a file."
+    )
     if failures > 0 {
       print("\(failures) dataset(s) missing: run `make data` or pass --data-dir.")
     }

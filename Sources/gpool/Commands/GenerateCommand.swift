@@ -13,7 +13,8 @@ struct GenerateCommand: ParsableCommand {
 struct GenerateBenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Generate Bench-easy / Bench-hard (full or small) as an .npz in the published layout.",
+    abstract:
+      "Generate Bench-easy / Bench-hard (full or small) as an .npz in the published layout.",
     discussion: """
       The published recipe (spec METHODS §7): per graph, points from two moons,
       Gaussian quantiles and a blob placed by class, a symmetrised k-nearest-
