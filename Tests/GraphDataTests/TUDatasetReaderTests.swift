@@ -343,7 +343,7 @@ final class TUDatasetReaderTests: XCTestCase {
   func testAttributeRowsOfVaryingWidth() throws {
     let path = try writeZip(["node_attributes": "1, 2\n3, 4\n5\n6, 7\n8, 9\n1, 1\n"])
     let error = datasetError { try TUDatasetReader.load(name: "TINY", zipPath: path) }
-    assertMentions(error, "TINY_node_attributes.txt line 3", "1 attribute values", "2 per row")
+    assertMentions(error, "TINY_node_attributes.txt line 3", "found 1 value", "2 per row")
     let text = try writeZip(["node_attributes": "1, 2\n3, x\n5, 5\n6, 7\n8, 9\n1, 1\n"])
     assertMentions(
       datasetError { try TUDatasetReader.load(name: "TINY", zipPath: text) },

@@ -120,21 +120,8 @@ public struct SHA256: Sendable {
     guard FileManager.default.fileExists(atPath: path) else {
       throw DatasetError.fileNotFound(path: path)
     }
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw DatasetError.unreadable(path: path, reason: "it could not be opened")
-    }
-    defer { try? handle.close() }
     var hasher = SHA256()
-    while true {
-      let chunk: Data?
-      do {
-        chunk = try handle.read(upToCount: chunkSize)
-      } catch {
-        throw DatasetError.unreadable(path: path, reason: "\(error)")
-      }
-      guard let chunk, !chunk.isEmpty else { break }
-      hasher.update(chunk)
-    }
+    try FileChunks.stream(path: path, chunkSize: chunkSize) { hasher.update($0) }
     return hasher.finalizeHex()
   }
 

@@ -127,21 +127,7 @@ struct GraphFileSource {
       try archive.streamMember(member, chunkSize: chunkSize, consume)
       return
     }
-    let path = label(member)
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-      throw DatasetError.unreadable(path: path, reason: "it could not be opened")
-    }
-    defer { try? handle.close() }
-    while true {
-      let chunk: Data?
-      do {
-        chunk = try handle.read(upToCount: chunkSize)
-      } catch {
-        throw DatasetError.unreadable(path: path, reason: "\(error)")
-      }
-      guard let chunk, !chunk.isEmpty else { break }
-      try chunk.withUnsafeBytes { try consume($0) }
-    }
+    try FileChunks.stream(path: label(member), chunkSize: chunkSize, consume)
   }
 }
 
@@ -299,11 +285,11 @@ enum TextBytes {
   }
 }
 
-/// Rows of integers of equal width from a small text file (TU files, GIN
-/// fold files), with the line each row came from.
-struct IntegerTable {
+/// Rows of numbers of equal width from a text file (TU files, GIN fold
+/// files), with the line each row came from.
+struct NumericTable<Value> {
   /// Row-major values.
-  var values: [Int] = []
+  var values: [Value] = []
   /// Values per row.
   var width = 0
   /// 1-based line number of each row (blank lines are skipped).
@@ -313,14 +299,17 @@ struct IntegerTable {
 
   func line(ofRow row: Int) -> Int { Int(lines[row]) }
 
-  /// Parses `bytes`; every row must have the same number of values
-  /// (`width`, if given). `what` describes a value for error messages
-  /// ("a node id"). Cost O(bytes).
+  /// Parses `bytes` with `parse` per token; every row must have the same
+  /// number of values (`width`, if given). `what` describes a value for
+  /// error messages ("an integer (a node id)"). Cost O(bytes).
   ///
   /// - Throws: `DatasetError.invalidContent` naming `file` and the line of
-  ///   a non-integer value or a row of the wrong width.
-  init(parsing bytes: [UInt8], file: String, width expectedWidth: Int? = nil, what: String) throws {
-    var values: [Int] = []
+  ///   a token `parse` rejects or a row of the wrong width.
+  init(
+    parsing bytes: [UInt8], file: String, width expectedWidth: Int? = nil, what: String,
+    parse: (UnsafeRawBufferPointer) -> Value?
+  ) throws {
+    var values: [Value] = []
     var lines: [Int32] = []
     values.reserveCapacity(bytes.count / 3)
     lines.reserveCapacity(bytes.count / 4)
@@ -330,10 +319,9 @@ struct IntegerTable {
       try TextBytes.scanFields(
         buffer, file: file,
         field: { token, line in
-          guard let value = TextBytes.integer(token) else {
+          guard let value = parse(token) else {
             throw DatasetError.invalidContent(
-              file: "\(file) line \(line)", found: TextBytes.quoted(token),
-              expected: "an integer (\(what))")
+              file: "\(file) line \(line)", found: TextBytes.quoted(token), expected: what)
           }
           values.append(value)
         },
@@ -345,8 +333,8 @@ struct IntegerTable {
           guard count == width else {
             let reference = expectedWidth != nil ? "" : " (as on line \(firstLine))"
             throw DatasetError.invalidContent(
-              file: "\(file) line \(line)", found: "\(count) values",
-              expected: "\(width)\(reference)")
+              file: "\(file) line \(line)", found: count == 1 ? "1 value" : "\(count) values",
+              expected: "\(width) per row\(reference)")
           }
           lines.append(Int32(truncatingIfNeeded: line))
         })
@@ -354,6 +342,18 @@ struct IntegerTable {
     self.values = values
     self.lines = lines
     self.width = width
+  }
+}
+
+/// Rows of integers (graph ids, labels, edges).
+typealias IntegerTable = NumericTable<Int>
+
+extension NumericTable where Value == Int {
+  /// Parses integers; `what` names a value ("a node id").
+  init(parsing bytes: [UInt8], file: String, width: Int? = nil, what: String) throws {
+    try self.init(
+      parsing: bytes, file: file, width: width, what: "an integer (\(what))",
+      parse: TextBytes.integer)
   }
 }
 

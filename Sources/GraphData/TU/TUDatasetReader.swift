@@ -182,10 +182,11 @@ public enum TUDatasetReader {
     }
     var attributes: (values: [Float], width: Int)?
     if let bytes = try read("_node_attributes.txt") {
-      attributes = try parseAttributes(bytes, file: label("_node_attributes.txt"))
-      try checkNodeRows(
-        attributes!.width == 0 ? 0 : attributes!.values.count / attributes!.width,
-        suffix: "_node_attributes.txt")
+      let table = try NumericTable<Float>(
+        parsing: bytes, file: label("_node_attributes.txt"), what: "a number (node attribute)",
+        parse: TextBytes.float)
+      try checkNodeRows(table.rowCount, suffix: "_node_attributes.txt")
+      attributes = (table.values, table.width)
     }
 
     // Graph classes.
@@ -313,43 +314,5 @@ public enum TUDatasetReader {
     return GraphClassificationDataset(
       name: name, graphs: graphs, classCount: classes.count, classValues: classes.values ?? [],
       nodeLabelValues: nodeLabels?.values, edgeLabelValues: edgeLabels?.values)
-  }
-
-  /// Rows of numbers of one width (`DS_node_attributes.txt`), row-major.
-  /// Cost O(bytes).
-  ///
-  /// - Throws: `DatasetError.invalidContent` naming `file` and the line of
-  ///   a value that is not a number or a row of a different width.
-  static func parseAttributes(_ bytes: [UInt8], file: String) throws -> (
-    values: [Float], width: Int
-  ) {
-    var values: [Float] = []
-    values.reserveCapacity(bytes.count / 4)
-    var width = 0
-    var firstLine = 0
-    try bytes.withUnsafeBytes { buffer in
-      try TextBytes.scanFields(
-        buffer, file: file,
-        field: { token, line in
-          guard let value = TextBytes.float(token) else {
-            throw DatasetError.invalidContent(
-              file: "\(file) line \(line)", found: TextBytes.quoted(token),
-              expected: "a number (node attribute)")
-          }
-          values.append(value)
-        },
-        lineEnd: { line, count in
-          if width == 0 {
-            width = count
-            firstLine = line
-          }
-          guard count == width else {
-            throw DatasetError.invalidContent(
-              file: "\(file) line \(line)", found: "\(count) attribute values",
-              expected: "\(width) per row (as on line \(firstLine))")
-          }
-        })
-    }
-    return (values, width)
   }
 }
