@@ -147,17 +147,9 @@ public struct SparseMatrix: Equatable, Sendable {
   /// Cost O(rows + nnz).
   public func symmetricallyNormalized() -> SparseMatrix {
     precondition(rows == columns, "normalising a non-square \(rows)×\(columns) matrix")
-    let inverseRoots = rowSums().map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
-    var vals = values
-    for i in 0..<rows {
-      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
-        vals[p] *= inverseRoots[i] * inverseRoots[Int(columnIndices[p])]
-      }
-    }
-    return SparseMatrix(
-      rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
-      values: vals)
+    return scaledSymmetrically(by: rowSums().map { $0 > 0 ? 1 / $0.squareRoot() : 0 })
   }
+
 
   /// The same matrix with diagonal entries dropped. Cost O(rows + nnz).
   public func removingDiagonal() -> SparseMatrix {
@@ -180,7 +172,11 @@ public struct SparseMatrix: Equatable, Sendable {
   /// after the square root. Zeros stay zero. Cost O(rows + nnz).
   public func normalizedWithEpsilon(_ epsilon: Float) -> SparseMatrix {
     precondition(rows == columns, "normalising a non-square \(rows)×\(columns) matrix")
-    let scale = rowSums().map { 1 / ($0.squareRoot() + epsilon) }
+    return scaledSymmetrically(by: rowSums().map { 1 / ($0.squareRoot() + epsilon) })
+  }
+
+  /// diag(s) A diag(s): entry (i, j) multiplied by s_i·s_j. Cost O(rows + nnz).
+  private func scaledSymmetrically(by scale: [Float]) -> SparseMatrix {
     var vals = values
     for i in 0..<rows {
       for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
@@ -191,6 +187,7 @@ public struct SparseMatrix: Equatable, Sendable {
       rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
       values: vals)
   }
+
 
   /// A + I for a square matrix (diagonal entries incremented, added where
   /// absent). Cost O(rows + nnz).
