@@ -130,6 +130,19 @@ final class NodeClusteringExperimentTests: XCTestCase {
     XCTAssertTrue(try runner(log: { lines.append($0) }).run().isEmpty)
     XCTAssertTrue(lines.all.contains { $0.contains("0 to run") }, lines.all.joined(separator: "\n"))
 
+    // Editing a config recomputes its runs, and only those.
+    let edited = root.appendingPathComponent("Configs/cora-diffpool.json")
+    let original = try String(contentsOf: edited, encoding: .utf8)
+    try original.replacingOccurrences(of: "\"iterations\": 3", with: "\"iterations\": 4")
+      .write(to: edited, atomically: true, encoding: .utf8)
+    let afterEdit = LockedLines()
+    XCTAssertTrue(try runner(log: { afterEdit.append($0) }).run().isEmpty)
+    XCTAssertTrue(
+      afterEdit.all.contains { $0.contains("2 to run") }, afterEdit.all.joined(separator: "\n"))
+    XCTAssertTrue(try text("runs/cora-diffpool-seed0.json").contains("\"iterations\" : 4"))
+    try original.write(to: edited, atomically: true, encoding: .utf8)
+    XCTAssertTrue(try runner().run().isEmpty)
+
     // Force: recomputed, and bit-for-bit the same numbers.
     let before = try text("runs.csv")
     XCTAssertTrue(try runner(force: true).run().isEmpty)

@@ -88,9 +88,17 @@ public struct NodeClusteringExperiment: Sendable {
 
     let loaded = datasets
     let commit = GitInfo.commit(in: rootDirectory)
+    // A stored run counts as done only if it came from the same config file
+    // content: editing a config (an ablation) recomputes its runs.
     let pending = items.filter { item in
       guard datasets[DatasetKey(item.config.dataset).id] != nil else { return false }
-      return force || !FileManager.default.fileExists(atPath: resultPath(item))
+      if force { return true }
+      guard let stored = storedResult(item) else { return true }
+      if stored.configSHA256 != item.configSHA256 {
+        log("\(item.runID): \(item.configPath) changed since the stored run; recomputing")
+        return true
+      }
+      return false
     }
     let done = items.count - pending.count
     log(
@@ -146,9 +154,8 @@ public struct NodeClusteringExperiment: Sendable {
       }
     }
 
-    let results = items.compactMap { item -> NodeClusteringResult? in
-      guard let data = FileManager.default.contents(atPath: resultPath(item)) else { return nil }
-      return try? JSONDecoder().decode(NodeClusteringResult.self, from: data)
+    let results = items.compactMap { item in
+      storedResult(item).flatMap { $0.configSHA256 == item.configSHA256 ? $0 : nil }
     }
     let tables = ResultTables(
       spec: spec, configs: items.map(\.config), results: results, paper: paper, skipped: skipped)
@@ -161,6 +168,13 @@ public struct NodeClusteringExperiment: Sendable {
 
   private func resultPath(_ item: WorkItem) -> String {
     "\(outputDirectory)/runs/\(item.runID).json"
+  }
+
+  /// The stored result of a run, if one was written (a file that does not
+  /// decode counts as absent, so the run is recomputed).
+  private func storedResult(_ item: WorkItem) -> NodeClusteringResult? {
+    guard let data = FileManager.default.contents(atPath: resultPath(item)) else { return nil }
+    return try? JSONDecoder().decode(NodeClusteringResult.self, from: data)
   }
 
   private func resolve(_ path: String) -> String {

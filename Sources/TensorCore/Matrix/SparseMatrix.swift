@@ -150,7 +150,6 @@ public struct SparseMatrix: Equatable, Sendable {
     return scaledSymmetrically(by: rowSums().map { $0 > 0 ? 1 / $0.squareRoot() : 0 })
   }
 
-
   /// The same matrix with diagonal entries dropped. Cost O(rows + nnz).
   public func removingDiagonal() -> SparseMatrix {
     var offsets: [Int32] = [0]
@@ -187,7 +186,6 @@ public struct SparseMatrix: Equatable, Sendable {
       rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
       values: vals)
   }
-
 
   /// A + I for a square matrix (diagonal entries incremented, added where
   /// absent). Cost O(rows + nnz).
