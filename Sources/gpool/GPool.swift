@@ -15,7 +15,8 @@ struct GPool: ParsableCommand {
       bit-identical numbers.
       """,
     subcommands: [
-      ReproduceCommand.self, DataCommand.self, DatasetsCommand.self, GenerateCommand.self,
+      ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
+      GenerateCommand.self,
       BenchCommand.self,
     ])
 }

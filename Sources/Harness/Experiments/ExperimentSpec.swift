@@ -9,12 +9,23 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
   public var configs: [String]
   public var seeds: [Int]
   /// CSV of published numbers (dataset,k,method,nmi_mean,nmi_std,cs_mean,cs_std),
-  /// relative to the repository root.
-  public var paperNumbers: String
+  /// relative to the repository root; `nil` when there is none to compare with.
+  public var paperNumbers: String?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, title, configs, seeds
     case paperNumbers = "paper_numbers"
+  }
+
+  /// An experiment made on the fly (e.g. `gpool run CONFIG`).
+  public init(
+    name: String, title: String, configs: [String], seeds: [Int], paperNumbers: String? = nil
+  ) {
+    self.name = name
+    self.title = title
+    self.configs = configs
+    self.seeds = seeds
+    self.paperNumbers = paperNumbers
   }
 
   public init(from decoder: any Decoder) throws {
@@ -23,7 +34,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     title = try c.decode(String.self, forKey: .title)
     configs = try c.decode([String].self, forKey: .configs)
     seeds = try c.decode([Int].self, forKey: .seeds)
-    paperNumbers = try c.decode(String.self, forKey: .paperNumbers)
+    paperNumbers = try c.decodeIfPresent(String.self, forKey: .paperNumbers)
     try c.require(!configs.isEmpty, .configs, "lists no configs")
     try c.require(!seeds.isEmpty, .seeds, "lists no seeds")
     try c.require(seeds.allSatisfy { $0 >= 0 }, .seeds, "seeds must be non-negative")

@@ -51,7 +51,7 @@ public struct NodeClusteringExperiment: Sendable {
   /// (run id and error) of runs that did not finish; finished runs are kept.
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
-    let paper = try PaperNumber.load(from: resolve(spec.paperNumbers))
+    let paper = try spec.paperNumbers.map { try PaperNumber.load(from: resolve($0)) } ?? []
     var items: [WorkItem] = []
     for path in spec.configs {
       let full = resolve(path)
