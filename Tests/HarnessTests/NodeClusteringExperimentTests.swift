@@ -40,6 +40,14 @@ final class NodeClusteringExperimentTests: XCTestCase {
                  {"type": "mincut", "k": 7}],
        "optimizer": {"learning_rate": 5e-3}, "iterations": 6, "log_every": 2}
       """)
+    // An ablation: same dataset and method, one key changed.
+    try config(
+      "cora-mincut-wide",
+      """
+      {"method": "MinCutPool", "task": "node_clustering", "dataset": {"name": "cora"},
+       "model": [{"type": "gcs", "units": 12, "activation": "elu"}, {"type": "mincut", "k": 7}],
+       "iterations": 2}
+      """)
     try config(
       "cora-diffpool",
       """
@@ -66,7 +74,7 @@ final class NodeClusteringExperimentTests: XCTestCase {
         encoding: .utf8)
     try """
     {"name": "tiny", "title": "Tiny", "seeds": [0, 1], "paper_numbers": "Experiments/tiny/paper.csv",
-     "configs": ["Configs/cora-mincut.json", "Configs/cora-diffpool.json", "Configs/cora-spectral.json",
+     "configs": ["Configs/cora-mincut.json", "Configs/cora-mincut-wide.json", "Configs/cora-diffpool.json", "Configs/cora-spectral.json",
                  "Configs/pubmed-mincut.json"]}
     """.write(
       to: root.appendingPathComponent("Experiments/tiny/experiment.json"), atomically: true,
@@ -99,9 +107,10 @@ final class NodeClusteringExperimentTests: XCTestCase {
     XCTAssertTrue(try runner().run().isEmpty)
 
     let runs = try text("runs.csv").split(separator: "\n")
-    XCTAssertEqual(runs.count, 1 + 3 * 2 + (pubmedAvailable ? 2 : 0), "header + one row per run")
-    XCTAssertTrue(runs[0].hasPrefix("dataset,method,seed,nmi,completeness,homogeneity,accuracy"))
-    for name in ["cora-mincutpool", "cora-diffpool", "cora-spectralclustering"] {
+    XCTAssertEqual(runs.count, 1 + 4 * 2 + (pubmedAvailable ? 2 : 0), "header + one row per run")
+    XCTAssertTrue(
+      runs[0].hasPrefix("config,dataset,method,seed,nmi,completeness,homogeneity,accuracy"))
+    for name in ["cora-mincut", "cora-diffpool", "cora-spectral"] {
       for seed in 0..<2 {
         let id = "\(name)-seed\(seed)"
         XCTAssertTrue(
@@ -114,12 +123,14 @@ final class NodeClusteringExperimentTests: XCTestCase {
     }
     XCTAssertTrue(
       FileManager.default.fileExists(
-        atPath: root.appendingPathComponent("results/checkpoints/cora-mincutpool-seed0.h5").path))
-    let log = try text("logs/cora-mincutpool-seed0.csv").split(separator: "\n")
+        atPath: root.appendingPathComponent("results/checkpoints/cora-mincut-seed0.h5").path))
+    let log = try text("logs/cora-mincut-seed0.csv").split(separator: "\n")
     XCTAssertEqual(log.first, "iteration,total_loss,cut,orthogonality,nmi_monitor_only")
     XCTAssertEqual(log.dropFirst().map { $0.split(separator: ",")[0] }, ["0", "2", "4", "6"])
     let markdown = try text("tiny.md")
-    XCTAssertTrue(markdown.contains("| Cora | 7 | MinCutPool |"), markdown)
+    // Two MinCutPool configs on Cora: two cells, told apart by config name.
+    XCTAssertTrue(markdown.contains("| Cora | 7 | MinCutPool (cora-mincut) |"), markdown)
+    XCTAssertTrue(markdown.contains("| Cora | 7 | MinCutPool (cora-mincut-wide) |"), markdown)
     if !pubmedAvailable {
       XCTAssertTrue(markdown.contains("skipped: ind.pubmed.allx not found"), markdown)
       XCTAssertTrue(try text("summary.csv").contains("skipped: ind.pubmed.allx not found"))

@@ -68,6 +68,15 @@ final class GradientTests: XCTestCase {
       "divide",
       inputs: [TestData.matrix(2, 3, seed: 7), TestData.matrix(2, 3, seed: 9, range: 0.5...2)]
     ) { $0[0] / $0[1] }
+    // The shapes the pooled-adjacency normalisation and L_o divide by.
+    checker.check(
+      "divide column-vector",
+      inputs: [TestData.matrix(3, 3, seed: 7), TestData.matrix(3, 1, seed: 8, range: 0.5...2)]
+    ) { $0[0] / $0[1] }
+    checker.check(
+      "divide scalar",
+      inputs: [TestData.matrix(3, 3, seed: 7), TestData.matrix(1, 1, seed: 8, range: 0.5...2)]
+    ) { $0[0] / $0[1] }
   }
 
   func testGradientOfScalarOps() {

@@ -51,22 +51,31 @@ final class TrainingTests: XCTestCase {
       Initializer.zeros.matrix(fanIn: 2, fanOut: 3, random: &r), Matrix(rows: 2, columns: 3))
   }
 
-  func testAdamFirstStepsByHand() {
-    // With zero moments, step 1 moves every weight by lr·g/(|g| + ε/√(1−β2))
-    // ≈ lr·sign(g); step 2 with the same gradient moves it by the same amount.
-    let p = Parameter(name: "w", value: Matrix([[1, -1, 0.5]]))
-    var adam = Adam(learningRate: 0.1)
-    for step in 1...2 {
+  func testAdamFollowsTheKerasRuleByHand() {
+    // Keras: θ ← θ − lr·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε), ε outside the bias
+    // correction. With ε = 0.1 and a gradient that changes between steps,
+    // the textbook variant (ε added to √v̂) would end at [0.9564, −1.1661]
+    // instead. Values worked out in Double:
+    //   t=1, g=[1, 0.5]:  m=[0.1, 0.05],   v=[0.001, 0.00025],     θ=[0.97597469, −1.01365271]
+    //   t=2, g=[−3, 2]:   m=[−0.21, 0.245], v=[0.009999, 0.00424975], θ=[1.00068357, −1.04855346]
+    let p = Parameter(name: "w", value: Matrix([[1, -1]]))
+    var adam = Adam(learningRate: 0.1, epsilon: 0.1)
+    let gradients: [Matrix] = [Matrix([[1, 0.5]]), Matrix([[-3, 2]])]
+    let expected: [[Float]] = [[0.975_974_69, -1.013_652_71], [1.000_683_57, -1.048_553_46]]
+    for (step, gradient) in gradients.enumerated() {
       let tape = Tape()
-      // L = Σ w·c with c = [2, −3, 0.5]: the gradient is c at every step.
-      let loss = sum(tape.parameter(p) * tape.constant(Matrix([[2, -3, 0.5]])))
+      // L = Σ w ⊙ g has gradient g.
+      let loss = sum(tape.parameter(p) * tape.constant(gradient))
       adam.update([p], with: tape.gradients(of: loss))
-      XCTAssertEqual(adam.step, step)
+      XCTAssertEqual(adam.step, step + 1)
+      XCTAssertEqual(p.value[0, 0], expected[step][0], accuracy: 1e-6)
+      XCTAssertEqual(p.value[0, 1], expected[step][1], accuracy: 1e-6)
     }
-    XCTAssertEqual(p.value[0, 0], 0.8, accuracy: 1e-5)
-    XCTAssertEqual(p.value[0, 1], -0.8, accuracy: 1e-5)
-    XCTAssertEqual(p.value[0, 2], 0.3, accuracy: 1e-5)
-    XCTAssertEqual(adam.firstMoments["w"]![0, 0], 0.1 * 2 * 0.9 + 0.1 * 2, accuracy: 1e-6)
+    XCTAssertEqual(adam.firstMoments["w"]![0, 0], -0.21, accuracy: 1e-6)
+    XCTAssertEqual(adam.firstMoments["w"]![0, 1], 0.245, accuracy: 1e-6)
+    // Float32: 1 − β2 is not exact, hence 1e-6.
+    XCTAssertEqual(adam.secondMoments["w"]![0, 0], 0.009_999, accuracy: 1e-6)
+    XCTAssertEqual(adam.secondMoments["w"]![0, 1], 0.004_249_75, accuracy: 1e-6)
   }
 
   func testAdamMinimisesAQuadratic() {

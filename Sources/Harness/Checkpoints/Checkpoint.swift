@@ -7,9 +7,10 @@ import TensorCore
   import Darwin
 #endif
 
-/// Everything needed to resume a training run exactly: the model's
-/// parameters, the Adam state, the iteration counter, the random-number
-/// generator's state and the run's configuration.
+/// The state of a training run: the model's parameters, the Adam state, the
+/// iteration counter, the random-number generator's state and the run's
+/// configuration — enough to restore a model and continue training it
+/// exactly (the node-clustering runner writes one at the end of each run).
 ///
 /// On disk it is one HDF5 file laid out as
 ///
@@ -83,8 +84,13 @@ public struct Checkpoint: Sendable, Equatable {
   /// renamed over `path`. A crash or failure therefore leaves either the old
   /// file or the complete new one, never a partial one, and the temporary
   /// file is removed on failure. The temporary name is per process, so one
-  /// process must not write the same path from two threads at once.
+  /// process must not write the same path from two threads at once. HDF5 is
+  /// used under `HDF5Lock`, so concurrent runs may write checkpoints.
   public func write(to path: String) throws {
+    try HDF5Lock.withExclusiveAccess { try writeLocked(to: path) }
+  }
+
+  private func writeLocked(to path: String) throws {
     try validate(in: path)
     let temporary = path + ".tmp-\(getpid())"
     do {
@@ -140,6 +146,10 @@ public struct Checkpoint: Sendable, Equatable {
   /// parameters', and the RNG state. Errors name the file, the dataset or
   /// attribute, and what was expected.
   public static func read(from path: String) throws -> Checkpoint {
+    try HDF5Lock.withExclusiveAccess { try readLocked(from: path) }
+  }
+
+  private static func readLocked(from path: String) throws -> Checkpoint {
     func failure(_ message: String) -> CheckpointError { CheckpointError("\(path): \(message)") }
     let file = try HDF5File.open(at: path)
     guard file.hasAttribute("format") else {

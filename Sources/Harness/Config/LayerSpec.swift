@@ -102,7 +102,8 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
     try c.require((k ?? 2) > 1, .k, "must be at least 2")
     try c.require(mlpHidden.allSatisfy { $0 > 0 }, .mlpHidden, "sizes must be positive")
     try c.require(temperature > 0, .temperature, "must be positive")
-    try c.require(poolEpsilon >= 0, .poolEpsilon, "must be ≥ 0")
+    // ε > 0 keeps a pooled node of degree 0 from dividing 0 by 0.
+    try c.require(poolEpsilon > 0, .poolEpsilon, "must be positive")
   }
 }
 

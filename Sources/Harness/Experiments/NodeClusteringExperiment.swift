@@ -42,9 +42,11 @@ public struct NodeClusteringExperiment: Sendable {
     let config: RunConfig
     let configSHA256: String
     let seed: Int
-    var runID: String {
-      "\(config.dataset.name)-\(config.method.lowercased())-seed\(seed)"
+    /// The config file's name without `.json` (unique within an experiment).
+    var configName: String {
+      URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent
     }
+    var runID: String { "\(configName)-seed\(seed)" }
   }
 
   /// Runs what is missing and rewrites the tables. Returns the failures
@@ -53,7 +55,16 @@ public struct NodeClusteringExperiment: Sendable {
   public func run() throws -> [(runID: String, error: String)] {
     let paper = try spec.paperNumbers.map { try PaperNumber.load(from: resolve($0)) } ?? []
     var items: [WorkItem] = []
+    var names: [String: String] = [:]
     for path in spec.configs {
+      // Runs are named after their config file, so names must not repeat.
+      let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+      if let other = names.updateValue(path, forKey: name) {
+        throw ConfigError(
+          file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
+          message: "\(other) and \(path) have the same file name '\(name)'; runs are named "
+            + "after their config file, so rename one")
+      }
       let full = resolve(path)
       let config = try RunConfig.load(from: full)
       let hash = try SHA256.hexDigest(ofFileAt: full)
@@ -122,10 +133,13 @@ public struct NodeClusteringExperiment: Sendable {
         let item = pending[index]
         let dataset = loaded[DatasetKey(item.config.dataset).id]!
         var run = NodeClusteringRun(
-          config: item.config, dataset: dataset, seed: item.seed, configSHA256: item.configSHA256,
+          config: item.config, configName: item.configName, dataset: dataset, seed: item.seed,
+          configSHA256: item.configSHA256,
           dataSHA256: dataset.combinedChecksum, gitCommit: commit)
         let label =
           "[\(index + 1)/\(pending.count)] \(dataset.name) \(item.config.method) seed \(item.seed)"
+        // A stale result must not outlive a forced or changed run that fails.
+        try? FileManager.default.removeItem(atPath: resultPath(item))
         let runStart = clock.now
         run.progress = { iteration, total, loss in
           guard iteration > 0, iteration % 1000 == 0 else { return }
@@ -158,7 +172,8 @@ public struct NodeClusteringExperiment: Sendable {
       storedResult(item).flatMap { $0.configSHA256 == item.configSHA256 ? $0 : nil }
     }
     let tables = ResultTables(
-      spec: spec, configs: items.map(\.config), results: results, paper: paper, skipped: skipped)
+      spec: spec, configs: items.map { ($0.configName, $0.config) }, results: results,
+      paper: paper, skipped: skipped)
     try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")

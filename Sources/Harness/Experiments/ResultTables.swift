@@ -3,22 +3,38 @@ import Foundation
 /// The CSV and markdown tables of a node-clustering experiment.
 struct ResultTables {
   let spec: ExperimentSpec
-  let configs: [RunConfig]
+  /// Each config with its name (file name without `.json`), in experiment order.
+  let configs: [(name: String, config: RunConfig)]
   let results: [NodeClusteringResult]
   let paper: [PaperNumber]
   /// Reason a dataset was skipped, by dataset name.
   let skipped: [String: String]
 
-  /// (dataset, method) cells in config order.
-  private var cells: [(dataset: String, method: String)] {
+  /// One cell per config, in experiment order.
+  private struct Cell {
+    let config: String
+    let dataset: String
+    let method: String
+    /// The method, with the config's name when another config of the same
+    /// dataset shares the method (an ablation).
+    let label: String
+  }
+
+  private var cells: [Cell] {
     var seen = Set<String>()
-    return configs.compactMap { c in
-      seen.insert("\(c.dataset.name)|\(c.method)").inserted ? (c.dataset.name, c.method) : nil
+    let unique = configs.filter { seen.insert($0.name).inserted }
+    return unique.map { name, c in
+      let shared = unique.filter {
+        $0.config.dataset.name == c.dataset.name && $0.config.method == c.method
+      }
+      return Cell(
+        config: name, dataset: c.dataset.name, method: c.method,
+        label: shared.count > 1 ? "\(c.method) (\(name))" : c.method)
     }
   }
 
-  private func runs(_ dataset: String, _ method: String) -> [NodeClusteringResult] {
-    results.filter { $0.dataset == dataset && $0.method == method }.sorted { $0.seed < $1.seed }
+  private func runs(_ cell: Cell) -> [NodeClusteringResult] {
+    results.filter { $0.config == cell.config }.sorted { $0.seed < $1.seed }
   }
 
   private func published(_ dataset: String, _ method: String) -> PaperNumber? {
@@ -36,14 +52,14 @@ struct ResultTables {
   func runsCSV() -> String {
     let lossNames = Set(results.flatMap(\.finalLosses.keys)).sorted()
     var out =
-      "dataset,method,seed,nmi,completeness,homogeneity,accuracy,"
+      "config,dataset,method,seed,nmi,completeness,homogeneity,accuracy,"
       + lossNames.map { "final_loss_\($0)" }.joined(separator: ",")
       + (lossNames.isEmpty ? "" : ",")
       + "iterations,seconds,threads,config_sha256,git_commit,data_sha256,scored_nodes,unscored_nodes\n"
-    for (dataset, method) in cells {
-      for r in runs(dataset, method) {
+    for cell in cells {
+      for r in runs(cell) {
         out +=
-          "\(r.dataset),\(r.method),\(r.seed),\(f(r.nmi)),\(f(r.completeness)),\(f(r.homogeneity)),\(f(r.accuracy)),"
+          "\(r.config),\(r.dataset),\(r.method),\(r.seed),\(f(r.nmi)),\(f(r.completeness)),\(f(r.homogeneity)),\(f(r.accuracy)),"
           + lossNames.map { r.finalLosses[$0].map { "\($0)" } ?? "" }.joined(separator: ",")
           + (lossNames.isEmpty ? "" : ",")
           + "\(r.iterations),\(String(format: "%.2f", r.seconds)),\(r.threads),\(r.configSHA256),"
@@ -55,17 +71,18 @@ struct ResultTables {
 
   func summaryCSV() -> String {
     var out =
-      "dataset,method,runs,nmi_mean,nmi_std,cs_mean,cs_std,homogeneity_mean,homogeneity_std,"
+      "config,dataset,method,runs,nmi_mean,nmi_std,cs_mean,cs_std,homogeneity_mean,homogeneity_std,"
       + "accuracy_mean,accuracy_std,seconds_mean,paper_nmi_mean,paper_nmi_std,paper_cs_mean,paper_cs_std,status\n"
-    for (dataset, method) in cells {
+    for cell in cells {
+      let (dataset, method) = (cell.dataset, cell.method)
       let p = published(dataset, method)
       let paperFields =
         p.map { "\(f($0.nmiMean)),\(f($0.nmiStd)),\(f($0.csMean)),\(f($0.csStd))" } ?? ",,,"
       if let reason = skipped[dataset] {
-        out += "\(dataset),\(method),0,,,,,,,,,,\(paperFields),\(reason)\n"
+        out += "\(cell.config),\(dataset),\(method),0,,,,,,,,,,\(paperFields),\(reason)\n"
         continue
       }
-      let r = runs(dataset, method)
+      let r = runs(cell)
       let nmi = Self.meanStd(r.map(\.nmi))
       let cs = Self.meanStd(r.map(\.completeness))
       let hom = Self.meanStd(r.map(\.homogeneity))
@@ -74,7 +91,7 @@ struct ResultTables {
       let status =
         r.count == spec.seeds.count ? "complete" : "incomplete: \(r.count)/\(spec.seeds.count) runs"
       out +=
-        "\(dataset),\(method),\(r.count),\(f(nmi.mean)),\(f(nmi.std)),\(f(cs.mean)),\(f(cs.std)),"
+        "\(cell.config),\(dataset),\(method),\(r.count),\(f(nmi.mean)),\(f(nmi.std)),\(f(cs.mean)),\(f(cs.std)),"
         + "\(f(hom.mean)),\(f(hom.std)),\(f(acc.mean)),\(f(acc.std)),\(String(format: "%.2f", secs.mean)),"
         + "\(paperFields),\(status)\n"
     }
@@ -89,8 +106,9 @@ struct ResultTables {
     out +=
       "| Dataset | K | Method | NMI (ours) | NMI (paper) | Δ NMI | CS (ours) | CS (paper) | Δ CS | ACC (ours) | runs |\n"
     out += "|---|---|---|---|---|---|---|---|---|---|---|\n"
-    for (dataset, method) in cells {
-      let p = published(dataset, method)
+    for cell in cells {
+      let (dataset, method) = (cell.dataset, cell.label)
+      let p = published(cell.dataset, cell.method)
       let name = dataset.prefix(1).uppercased() + dataset.dropFirst()
       let k = p.map { "\($0.k)" } ?? ""
       let paperNMI = p.map { "\(f3($0.nmiMean)) ± \(f3($0.nmiStd))" } ?? "—"
@@ -100,7 +118,7 @@ struct ResultTables {
           "| \(name) | \(k) | \(method) | \(reason) | \(paperNMI) | | \(reason) | \(paperCS) | | | 0 |\n"
         continue
       }
-      let r = runs(dataset, method)
+      let r = runs(cell)
       guard !r.isEmpty else {
         out +=
           "| \(name) | \(k) | \(method) | not run | \(paperNMI) | | not run | \(paperCS) | | | 0 |\n"

@@ -6,6 +6,9 @@ import TensorCore
 /// The outcome of one (config, seed) run of node clustering, as written to
 /// `runs/<run-id>.json` and to one row of `runs.csv`.
 public struct NodeClusteringResult: Codable, Sendable, Equatable {
+  /// The config's name (its file name without `.json`): identifies the run's
+  /// table cell, so two configs of one method (an ablation) stay apart.
+  public var config: String
   public var dataset: String
   public var method: String
   public var seed: Int
@@ -32,6 +35,8 @@ public struct NodeClusteringResult: Codable, Sendable, Equatable {
 /// monitoring; nothing is selected or stopped on them.
 public struct NodeClusteringRun {
   public let config: RunConfig
+  /// The config's name (file name without `.json`), recorded in the result.
+  public let configName: String
   public let dataset: PlanetoidDataset
   public let seed: Int
   /// SHA-256 of the config file and of the data files, for provenance.
@@ -43,10 +48,11 @@ public struct NodeClusteringRun {
   public var progress: (Int, Int, Float) -> Void = { _, _, _ in }
 
   public init(
-    config: RunConfig, dataset: PlanetoidDataset, seed: Int, configSHA256: String,
-    dataSHA256: String, gitCommit: String
+    config: RunConfig, configName: String, dataset: PlanetoidDataset, seed: Int,
+    configSHA256: String, dataSHA256: String, gitCommit: String
   ) {
     self.config = config
+    self.configName = configName
     self.dataset = dataset
     self.seed = seed
     self.configSHA256 = configSHA256
@@ -105,7 +111,13 @@ public struct NodeClusteringRun {
             + ",\(monitor.nmi)\n"
           progress(iteration - 1, config.iterations, total.value.scalar)
         }
-        adam.update(model.parameters, with: tape.gradients(of: total))
+        let gradients = tape.gradients(of: total)
+        for parameter in model.parameters where !(gradients[parameter]?.isFinite ?? true) {
+          throw TrainingError(
+            "\(dataset.name) \(config.method) seed \(seed): the gradient of \(parameter.name) is not "
+              + "finite at iteration \(iteration)")
+        }
+        adam.update(model.parameters, with: gradients)
         iterations = iteration
       }
       // Evaluate S after the last update.
@@ -130,7 +142,7 @@ public struct NodeClusteringRun {
     let scores = ClusteringScores(predicted: scored.map { predicted[$0] }, truth: truth)
     let elapsed = clock.now - start
     return NodeClusteringResult(
-      dataset: dataset.name, method: config.method, seed: seed, nmi: scores.nmi,
+      config: configName, dataset: dataset.name, method: config.method, seed: seed, nmi: scores.nmi,
       completeness: scores.completeness, homogeneity: scores.homogeneity,
       accuracy: scores.accuracy, finalLosses: finalLosses, iterations: iterations,
       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,

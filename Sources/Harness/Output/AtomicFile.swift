@@ -14,9 +14,17 @@ public enum AtomicFile {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(
       at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+    // Unique per call, so concurrent writers never share a temporary file.
+    let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)"
     do {
-      try data.write(to: URL(fileURLWithPath: temporary))
+      guard FileManager.default.createFile(atPath: temporary, contents: nil),
+        let handle = FileHandle(forWritingAtPath: temporary)
+      else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+      }
+      defer { try? handle.close() }
+      try handle.write(contentsOf: data)
+      try handle.synchronize()  // durable before it becomes visible under its name
       guard rename(temporary, path) == 0 else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
       }

@@ -49,12 +49,10 @@ public func sigmoid(_ a: Variable) -> Variable {
     derivative: { _, y in y * (1 - y) })
 }
 
-/// Natural logarithm; derivative 1/x. Inputs must be positive: a zero or
-/// negative input is a precondition failure rather than a silent NaN.
+/// Natural logarithm; derivative 1/x. A non-positive input gives −∞ or NaN,
+/// which training loops detect in the loss (they never pass it on silently).
 public func log(_ a: Variable) -> Variable {
-  precondition(
-    a.value.storage.allSatisfy { $0 > 0 }, "log of a non-positive value (add an epsilon first)")
-  return elementwise(a, { logf($0) }, derivative: { x, _ in 1 / x })
+  elementwise(a, { logf($0) }, derivative: { x, _ in 1 / x })
 }
 
 /// eˣ; derivative y.
@@ -63,10 +61,10 @@ public func exp(_ a: Variable) -> Variable {
 }
 
 /// √x for x ≥ 0; derivative 1/(2y) (0 where y = 0, the subgradient used by
-/// common frameworks' safe variants).
+/// common frameworks' safe variants). A negative input gives NaN, which
+/// training loops detect in the loss.
 public func sqrt(_ a: Variable) -> Variable {
-  precondition(a.value.storage.allSatisfy { $0 >= 0 }, "sqrt of a negative value")
-  return elementwise(a, { $0.squareRoot() }, derivative: { _, y in y > 0 ? 0.5 / y : 0 })
+  elementwise(a, { $0.squareRoot() }, derivative: { _, y in y > 0 ? 0.5 / y : 0 })
 }
 
 /// |x|; derivative sign(x) (0 at 0).

@@ -17,6 +17,7 @@ extension Matrix {
         + "\(transposeB ? "Bᵀ" : "B") is \(kb)×\(n)")
     var out = Matrix(rows: m, columns: n)
     if m == 0 || n == 0 || k == 0 { return out }
+    _ = Threading.openBLASDefaultApplied
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         out.storage.withUnsafeMutableBufferPointer { pc in

@@ -14,10 +14,15 @@ public enum Threading {
   /// The configured thread count (default 1).
   public static var threadCount: Int { current.load(ordering: .relaxed) }
 
+  /// OpenBLAS starts with one thread per core; this makes its default agree
+  /// with ours (1) before the first product. Evaluated once (lazy static).
+  static let openBLASDefaultApplied: Void = openblas_set_num_threads(1)
+
   /// Sets the thread count for OpenBLAS and for the sparse kernels.
   /// Values below 1 are treated as 1.
   public static func setThreadCount(_ count: Int) {
     let n = max(1, count)
+    _ = openBLASDefaultApplied
     current.store(n, ordering: .relaxed)
     openblas_set_num_threads(Int32(n))
   }

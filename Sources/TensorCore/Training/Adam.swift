@@ -41,6 +41,10 @@ public struct Adam: Sendable, Equatable {
       precondition(g.isFinite, "non-finite gradient for parameter \(p.name) at step \(step)")
       var m = firstMoments[p.name] ?? Matrix(rows: g.rows, columns: g.columns)
       var v = secondMoments[p.name] ?? Matrix(rows: g.rows, columns: g.columns)
+      precondition(
+        p.value.hasSameShape(as: g) && m.hasSameShape(as: g) && v.hasSameShape(as: g),
+        "Adam state of \(p.name) does not match its gradient's shape (two parameters share a name?)"
+      )
       let (b1, b2, eps) = (beta1, beta2, epsilon)
       p.value.storage.withUnsafeMutableBufferPointer { w in
         m.storage.withUnsafeMutableBufferPointer { ms in
