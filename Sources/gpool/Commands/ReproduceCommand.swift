@@ -47,8 +47,14 @@ struct ReproduceCommand: ParsableCommand {
   func run() throws {
     let environment = ProcessInfo.processInfo.environment
     let jobs = self.jobs ?? ProcessInfo.processInfo.activeProcessorCount
-    let threads =
-      jobs > 1 ? 1 : (threadOptions.threads ?? Threading.fromEnvironment(environment) ?? 1)
+    let requested = threadOptions.threads ?? Threading.fromEnvironment(environment)
+    if jobs > 1, let requested, requested > 1 {
+      FileHandle.standardError.write(
+        Data(
+          ("note: \(jobs) runs in parallel, so each uses 1 thread, not \(requested); "
+            + "pass --jobs 1 for \(requested) threads per run\n").utf8))
+    }
+    let threads = jobs > 1 ? 1 : (requested ?? 1)
     Threading.setThreadCount(threads)
     let specPath = "\(root)/Experiments/\(experiment)/experiment.json"
     guard FileManager.default.fileExists(atPath: specPath) else {
