@@ -8,6 +8,8 @@ public struct ZipArchiveReader {
   /// Path of the archive, for error messages.
   public let path: String
   private let archive: Archive
+  /// Declared uncompressed size of each member, checked by `ZipDirectoryCheck`.
+  private let declaredSizes: [String: UInt64]
 
   /// Opens `path`; a missing file or a file that is not a readable zip
   /// (e.g. truncated: its central directory is gone) throws `DatasetError`.
@@ -15,6 +17,7 @@ public struct ZipArchiveReader {
     guard FileManager.default.fileExists(atPath: path) else {
       throw DatasetError.fileNotFound(path: path)
     }
+    declaredSizes = try ZipDirectoryCheck.validate(path: path)
     do {
       archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
     } catch {
@@ -42,8 +45,18 @@ public struct ZipArchiveReader {
       throw DatasetError.invalidContent(
         file: path, found: "no member '\(member)'", expected: "a member named '\(member)'")
     }
+    // Never produce more than the (validated) declared size: a lying header
+    // cannot turn a small member into an unbounded stream.
+    let limit = declaredSizes[member] ?? ZipDirectoryCheck.maximumMemberBytes
+    var produced: UInt64 = 0
     do {
       _ = try archive.extract(entry, bufferSize: chunkSize, skipCRC32: false) { data in
+        produced += UInt64(data.count)
+        guard produced <= limit else {
+          throw DatasetError.unreadable(
+            path: "\(path) (member \(member))",
+            reason: "the member expands beyond its declared \(limit) bytes")
+        }
         try data.withUnsafeBytes { try consume($0) }
       }
     } catch let error as DatasetError {
@@ -57,7 +70,8 @@ public struct ZipArchiveReader {
   /// The whole member as bytes (for small members). Memory: the member's size.
   public func readMember(_ member: String) throws -> [UInt8] {
     var bytes: [UInt8] = []
-    if let entry = archive[member] { bytes.reserveCapacity(Int(entry.uncompressedSize)) }
+    // Declared sizes are validated, but reserve at most 256 MiB up front anyway.
+    bytes.reserveCapacity(Int(min(declaredSizes[member] ?? 0, 256 << 20)))
     try streamMember(member) { bytes.append(contentsOf: $0) }
     return bytes
   }

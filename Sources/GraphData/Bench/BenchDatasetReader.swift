@@ -96,7 +96,7 @@ public enum BenchDatasetReader {
     let graphCount: Int
     let classColumns: Int?
     switch classes.shape.count {
-    case 2:
+    case 2 where classes.shape[1] > 0:
       graphCount = classes.shape[0]
       classColumns = classes.shape[1]
     case 1 where classes.shape[0] == 0:
@@ -106,7 +106,7 @@ public enum BenchDatasetReader {
       throw fail(className, "shape \(classes.shape)", "a 2-d one-hot matrix (graphs × classes)")
     }
     var labels: [Int] = []
-    labels.reserveCapacity(graphCount)
+    labels.reserveCapacity(min(graphCount, classValues.count))
     for g in 0..<graphCount {
       let columns = classColumns ?? 0
       guard let label = oneHotIndex(classValues[(g * columns)..<((g + 1) * columns)]) else {

@@ -444,8 +444,9 @@ struct GINTextParser {
     // Whatever follows the neighbours is the node's attribute vector.
     var width = 0
     while let token = Self.token(bytes, &p) {
-      guard let value = TextBytes.float(token) else {
-        throw invalid(TextBytes.quoted(token), expected: "a number (attribute of \(context))")
+      guard let value = TextBytes.float(token), value.isFinite else {
+        throw invalid(
+          TextBytes.quoted(token), expected: "a finite number (attribute of \(context))")
       }
       graphAttributes.append(value)
       width += 1

@@ -170,8 +170,9 @@ public enum NumPyReader {
     var shape: [Int] = []
     var count = 1
     for item in shapeItems {
-      guard case .int(let size) = item, size >= 0 else {
-        throw fail("shape entry \(item)", "a non-negative size")
+      // Every size indexes Int32 CSR arrays downstream; larger ones are corrupt.
+      guard case .int(let size) = item, size >= 0, size < Int(Int32.max) else {
+        throw fail("shape entry \(item)", "a size in 0..<2^31")
       }
       let (product, overflow) = count.multipliedReportingOverflow(by: size)
       guard !overflow else { throw fail("shape \(shapeItems)", "a size that fits in memory") }

@@ -277,6 +277,11 @@ extension PickleValue {
       }
     }
     let values = dataArray.floatValues()
+    // A NaN or infinity (or a float64 beyond Float's range) would only
+    // surface later as a loss that is not finite, far from its file.
+    if let bad = values.firstIndex(where: { !$0.isFinite }) {
+      throw fail("a non-finite value (entry \(bad) of the data array)", "finite numbers")
+    }
     let columnIndices = indices.map { Int32($0) }
     if sorted {
       return SparseMatrix(

@@ -494,7 +494,9 @@ private struct Machine {
     // Shared references are copied into the tree; a budget proportional to
     // the input stops "billion laughs" pickles (each level referencing the
     // previous one twice) from expanding exponentially.
-    var budget = 2 * bytes.count + 10_000
+    // The budget counts values and the bytes of strings, so one large string
+    // referenced many times cannot blow up memory either.
+    var budget = 4 * bytes.count + 1_000_000
     return try resolve(stack[0], depth: 0, visiting: &visiting, budget: &budget)
   }
 
@@ -512,6 +514,14 @@ private struct Machine {
     }
     switch raw {
     case .leaf(let value):
+      switch value {
+      case .bytes(let b): budget -= b.count
+      case .string(let text): budget -= text.utf8.count
+      default: break
+      }
+      guard budget >= 0 else {
+        throw failure(.malformed("shared references expand to more data than the reader allows"))
+      }
       return value
     case .global(let global):
       return .global(global)
@@ -535,6 +545,16 @@ private struct Machine {
       var position: [PickleValue: Int] = [:]
       for (rawKey, rawValue) in box.entries {
         let key = try resolve(rawKey, depth: depth + 1, visiting: &visiting, budget: &budget)
+        // The files use int and short string keys; anything else would only
+        // make hashing expensive.
+        switch key {
+        case .int: break
+        case .string(let text) where text.utf8.count <= 1024: break
+        case .bytes(let b) where b.count <= 1024: break
+        default:
+          throw failure(
+            .malformed("dict key of kind \(key.kindName) (expected an int or a short string)"))
+        }
         let value = try resolve(rawValue, depth: depth + 1, visiting: &visiting, budget: &budget)
         if let existing = position[key] {
           entries[existing] = PickleDictEntry(key: key, value: value)

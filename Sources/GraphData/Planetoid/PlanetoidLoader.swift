@@ -309,11 +309,15 @@ private struct LabelMatrix {
       throw DatasetError.invalidContent(
         file: file, found: "\(array.dtypeName) labels", expected: "an integer one-hot matrix")
     }
+    guard array.shape[1] > 0 else {
+      throw DatasetError.invalidContent(
+        file: file, found: "a label matrix with 0 columns", expected: "one column per class")
+    }
     self.file = file
     rows = array.shape[0]
     columns = array.shape[1]
     var labels: [Int?] = []
-    labels.reserveCapacity(rows)
+    labels.reserveCapacity(min(rows, values.count))
     for i in 0..<rows {
       var label: Int?
       for j in 0..<columns {

@@ -183,8 +183,9 @@ public enum TUDatasetReader {
     var attributes: (values: [Float], width: Int)?
     if let bytes = try read("_node_attributes.txt") {
       let table = try NumericTable<Float>(
-        parsing: bytes, file: label("_node_attributes.txt"), what: "a number (node attribute)",
-        parse: TextBytes.float)
+        parsing: bytes, file: label("_node_attributes.txt"),
+        what: "a finite number (node attribute)",
+        parse: { TextBytes.float($0).flatMap { $0.isFinite ? $0 : nil } })
       try checkNodeRows(table.rowCount, suffix: "_node_attributes.txt")
       attributes = (table.values, table.width)
     }

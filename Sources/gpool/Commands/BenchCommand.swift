@@ -35,16 +35,25 @@ struct BenchCommand: ParsableCommand {
   var dataDirectory: String?
 
   func validate() throws {
-    guard nodes > 1, edges > 0, features > 0, units > 0, repetitions > 0 else {
+    // Bounds keep the synthetic problem allocatable and the arithmetic below from overflowing.
+    guard (2...10_000_000).contains(nodes), (1...1_000_000).contains(features),
+      (1...4096).contains(units), (1...1_000_000).contains(repetitions)
+    else {
       throw ValidationError(
-        "--nodes, --edges, --features, --units and --repetitions must be positive.")
+        "--nodes must be in 2…10,000,000, --features in 1…1,000,000, --units in 1…4096 and "
+          + "--repetitions in 1…1,000,000.")
     }
-    guard edges <= nodes * (nodes - 1) / 2 else {
+    guard edges > 0, edges <= nodes * (nodes - 1) / 2, edges <= 100_000_000 else {
       throw ValidationError(
-        "--edges \(edges) exceeds the \(nodes * (nodes - 1) / 2) possible edges.")
+        "--edges must be in 1…min(\(nodes * (nodes - 1) / 2), 100,000,000) for \(nodes) nodes.")
     }
-    guard density > 0, density <= 1 else { throw ValidationError("--density must be in (0, 1].") }
-    guard clusters > 1 else { throw ValidationError("--clusters must be at least 2.") }
+    guard density > 0, density <= 1, Double(nodes) * Double(features) * density <= 1e9 else {
+      throw ValidationError(
+        "--density must be in (0, 1] with at most 1e9 expected feature nonzeros.")
+    }
+    guard clusters > 1, clusters <= min(nodes, 4096) else {
+      throw ValidationError("--clusters must be in 2…min(--nodes, 4096).")
+    }
   }
 
   func run() throws {
