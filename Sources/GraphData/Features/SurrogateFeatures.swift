@@ -67,6 +67,10 @@ public struct FeaturedDataset: Sendable {
 /// Blocks that are switched off, or whose data the dataset lacks, are left
 /// out. Z-scoring uses the population std; a constant column becomes 0.
 public enum SurrogateFeatures {
+  /// Largest dense feature set `build` allocates (4 GiB: REDDIT-BINARY's
+  /// paper features take 1.9 GB).
+  public static let maximumFeatureBytes = 4 << 30
+
   /// Builds the features of every graph of `dataset`.
   ///
   /// Cost: O(Σ_g (N_g + nnz_g)) for adjacency and degrees, ≤ Σ_i d_i² over
@@ -198,6 +202,20 @@ public enum SurrogateFeatures {
 
     let layout = FeatureLayout(options: options, blocks: blocks)
     let width = layout.width
+    // Dense features cost 4·N·F bytes; one-hot blocks of continuous
+    // attributes (one column per distinct value) can make that explode.
+    let totalNodes = graphs.reduce(0) { $0 + $1.nodeCount }
+    let bytes = 4 * Double(totalNodes) * Double(width)
+    guard bytes <= Double(maximumFeatureBytes) else {
+      throw DatasetError.invalidContent(
+        file: dataset.name,
+        found: "surrogate features of \(totalNodes) nodes × \(width) columns "
+          + "(\(Int(bytes / 1_048_576)) MiB: "
+          + layout.blocks.map { "\($0.name) \($0.width)" }
+          .joined(separator: ", ") + ")",
+        expected: "at most \(maximumFeatureBytes >> 20) MiB of dense features; use "
+          + "\"node_attributes\": \"zscore\" or \"degree\": \"zscore\" for wide one-hot blocks")
+    }
     var featured: [FeaturedGraph] = []
     featured.reserveCapacity(graphs.count)
     for (g, graph) in graphs.enumerated() {

@@ -171,10 +171,23 @@ public enum GINTextReader {
       didRead(member, bytes)
       let file = source.label(member)
       let table = try IntegerTable(parsing: bytes, file: file, width: 1, what: "a graph index")
-      for (row, index) in table.values.enumerated() where index < 0 || index >= graphCount {
+      var seen = [Bool](repeating: false, count: graphCount)
+      for (row, index) in table.values.enumerated() {
+        guard index >= 0, index < graphCount else {
+          throw DatasetError.invalidContent(
+            file: "\(file) line \(table.line(ofRow: row))", found: "graph index \(index)",
+            expected: "0...\(graphCount - 1) (the dataset has \(graphCount) graphs)")
+        }
+        guard !seen[index] else {
+          throw DatasetError.invalidContent(
+            file: "\(file) line \(table.line(ofRow: row))", found: "graph index \(index) again",
+            expected: "each graph at most once per fold file")
+        }
+        seen[index] = true
+      }
+      guard !table.values.isEmpty else {
         throw DatasetError.invalidContent(
-          file: "\(file) line \(table.line(ofRow: row))", found: "graph index \(index)",
-          expected: "0...\(graphCount - 1) (the dataset has \(graphCount) graphs)")
+          file: file, found: "no graph index", expected: "a non-empty fold")
       }
       return table.values
     }
