@@ -29,10 +29,7 @@ struct BenchCommand: ParsableCommand {
     help:
       "Benchmark on a Planetoid dataset (cora, citeseer, pubmed) instead of the synthetic graph.")
   var dataset: String?
-  @Option(
-    name: .customLong("data-dir"),
-    help: "Data directory for --dataset (default: $GPOOL_DATA, else data/).")
-  var dataDirectory: String?
+  @OptionGroup var data: DataDirectoryOption
 
   func validate() throws {
     // Bounds keep the synthetic problem allocatable and the arithmetic below from overflowing.
@@ -62,7 +59,7 @@ struct BenchCommand: ParsableCommand {
     Threading.setThreadCount(threads)
     let graph: SyntheticGraph
     if let dataset {
-      let directory = dataDirectory ?? ProcessInfo.processInfo.environment["GPOOL_DATA"] ?? "data"
+      let directory = data.resolved
       let data = try PlanetoidLoader.load(
         name: dataset, directory: "\(directory)/planetoid/\(dataset)")
       graph = SyntheticGraph(name: data.name, adjacency: data.adjacency, features: data.features)

@@ -15,10 +15,7 @@ struct DataCommand: ParsableCommand {
       listed; experiments report the rows that need it as skipped.
       """)
 
-  @Option(
-    name: .customLong("data-dir"),
-    help: "Data directory to fill (default: $GPOOL_DATA, else data/).")
-  var dataDirectory: String?
+  @OptionGroup var data: DataDirectoryOption
 
   @Option(help: "Mirror directory (default: $GPOOL_DATA_MIRROR, else ../shared/data if it exists).")
   var mirror: String?
@@ -28,7 +25,7 @@ struct DataCommand: ParsableCommand {
 
   func run() throws {
     let environment = ProcessInfo.processInfo.environment
-    let dataDirectory = self.dataDirectory ?? environment["GPOOL_DATA"] ?? "data"
+    let dataDirectory = data.resolved
     var mirror = self.mirror ?? environment["GPOOL_DATA_MIRROR"]
     if mirror?.isEmpty ?? false { mirror = nil }
     if mirror == nil, FileManager.default.fileExists(atPath: "../shared/data") {

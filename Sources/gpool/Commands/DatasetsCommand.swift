@@ -18,9 +18,7 @@ struct DatasetsCommand: ParsableCommand {
       bench/easy.npz / bench/hard.npz exist in the data directory.
       """)
 
-  @Option(
-    name: .customLong("data-dir"), help: "Data directory (default: $GPOOL_DATA, else data/).")
-  var dataDirectory: String?
+  @OptionGroup var data: DataDirectoryOption
 
   @Option(help: "Only these datasets (repeatable), e.g. --only PROTEINS --only COLLAB.")
   var only: [String] = []
@@ -40,7 +38,7 @@ struct DatasetsCommand: ParsableCommand {
   }
 
   func run() throws {
-    let directory = dataDirectory ?? ProcessInfo.processInfo.environment["GPOOL_DATA"] ?? "data"
+    let directory = data.resolved
     let entries =
       only.isEmpty
       ? GraphDatasetCatalog.entries : only.compactMap { GraphDatasetCatalog.entry(named: $0) }
