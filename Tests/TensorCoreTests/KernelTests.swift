@@ -88,3 +88,15 @@ func assertClose(
     return
   }
 }
+
+final class SparseIdentityTests: XCTestCase {
+  func testAddingIdentityInsertsAndIncrementsTheDiagonalInOrder() {
+    // Row 0 has a diagonal entry, row 1 only columns after it, row 2 only
+    // columns before it, row 3 is empty.
+    let a = SparseMatrix(
+      rows: 4, columns: 4, entries: [(0, 0, 2), (0, 3, 1), (1, 2, 5), (1, 3, 1), (2, 0, 4)])
+    let b = a.addingIdentity()
+    XCTAssertEqual(b.toDense(), a.toDense() + Matrix.identity(4))
+    XCTAssertEqual(b, SparseMatrix(dense: a.toDense() + Matrix.identity(4)), "columns sorted")
+  }
+}

@@ -3,45 +3,11 @@ import TensorCore
 /// Structural node statistics used as surrogate features: self-looped
 /// adjacency, triangle counts and clustering coefficients.
 public enum GraphStructure {
-  /// clip(A + I, 0, 1): every diagonal entry set to 1 (added where absent),
-  /// every off-diagonal value clipped to [0, 1] (binary adjacencies keep
-  /// their values). Columns stay sorted. Cost O(N + nnz).
+  /// clip(A + I, 0, 1), as the official loader builds every adjacency:
+  /// diagonal entries become 1 (inserted where absent), values are clipped
+  /// to [0, 1]. Cost O(N + nnz).
   public static func addingSelfLoops(_ adjacency: SparseMatrix) -> SparseMatrix {
-    precondition(
-      adjacency.rows == adjacency.columns,
-      "self-loops on a non-square \(adjacency.rows)×\(adjacency.columns) matrix")
-    let n = adjacency.rows
-    var offsets = [Int32](repeating: 0, count: n + 1)
-    var columns: [Int32] = []
-    var values: [Float] = []
-    columns.reserveCapacity(adjacency.nonzeroCount + n)
-    values.reserveCapacity(adjacency.nonzeroCount + n)
-    for i in 0..<n {
-      var diagonalDone = false
-      for p in Int(adjacency.rowOffsets[i])..<Int(adjacency.rowOffsets[i + 1]) {
-        let j = Int(adjacency.columnIndices[p])
-        if j == i {
-          columns.append(Int32(i))
-          values.append(1)
-          diagonalDone = true
-          continue
-        }
-        if j > i && !diagonalDone {
-          columns.append(Int32(i))
-          values.append(1)
-          diagonalDone = true
-        }
-        columns.append(Int32(j))
-        values.append(min(max(adjacency.values[p], 0), 1))
-      }
-      if !diagonalDone {
-        columns.append(Int32(i))
-        values.append(1)
-      }
-      offsets[i + 1] = Int32(columns.count)
-    }
-    return SparseMatrix(
-      rows: n, columns: n, rowOffsets: offsets, columnIndices: columns, values: values)
+    adjacency.addingIdentity().mapValues { min(max($0, 0), 1) }
   }
 
   /// Degrees of the simple graph underlying `adjacency`: the number of

@@ -150,22 +150,6 @@ public struct SparseMatrix: Equatable, Sendable {
     return scaledSymmetrically(by: rowSums().map { $0 > 0 ? 1 / $0.squareRoot() : 0 })
   }
 
-  /// The same matrix with diagonal entries dropped. Cost O(rows + nnz).
-  public func removingDiagonal() -> SparseMatrix {
-    var offsets: [Int32] = [0]
-    var cols: [Int32] = []
-    var vals: [Float] = []
-    for i in 0..<rows {
-      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) where Int(columnIndices[p]) != i {
-        cols.append(columnIndices[p])
-        vals.append(values[p])
-      }
-      offsets.append(Int32(cols.count))
-    }
-    return SparseMatrix(
-      rows: rows, columns: columns, rowOffsets: offsets, columnIndices: cols, values: vals)
-  }
-
   /// The pooled-adjacency normalisation of MinCutPool/DiffPool (Spektral's
   /// `normalize_A`): A_ij / ((√d_i + ε)(√d_j + ε)), d = row sums, ε added
   /// after the square root. Zeros stay zero. Cost O(rows + nnz).
@@ -187,19 +171,41 @@ public struct SparseMatrix: Equatable, Sendable {
       values: vals)
   }
 
-  /// A + I for a square matrix (diagonal entries incremented, added where
-  /// absent). Cost O(rows + nnz).
+  /// A + I for a square matrix: 1 added to each diagonal entry, inserted
+  /// where absent; columns stay sorted. Cost O(rows + nnz).
   public func addingIdentity() -> SparseMatrix {
     precondition(rows == columns, "A + I of a non-square \(rows)×\(columns) matrix")
-    var entries: [(row: Int, column: Int, value: Float)] = []
-    entries.reserveCapacity(nonzeroCount + rows)
+    var offsets = [Int32](repeating: 0, count: rows + 1)
+    var cols: [Int32] = []
+    var vals: [Float] = []
+    cols.reserveCapacity(nonzeroCount + rows)
+    vals.reserveCapacity(nonzeroCount + rows)
     for i in 0..<rows {
-      entries.append((i, i, 1))
+      var diagonalDone = false
       for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
-        entries.append((i, Int(columnIndices[p]), values[p]))
+        let j = Int(columnIndices[p])
+        if j == i {
+          cols.append(Int32(i))
+          vals.append(values[p] + 1)
+          diagonalDone = true
+          continue
+        }
+        if j > i && !diagonalDone {  // the diagonal belongs before the first column past it
+          cols.append(Int32(i))
+          vals.append(1)
+          diagonalDone = true
+        }
+        cols.append(Int32(j))
+        vals.append(values[p])
       }
+      if !diagonalDone {
+        cols.append(Int32(i))
+        vals.append(1)
+      }
+      offsets[i + 1] = Int32(cols.count)
     }
-    return SparseMatrix(rows: rows, columns: columns, entries: entries)
+    return SparseMatrix(
+      rows: rows, columns: columns, rowOffsets: offsets, columnIndices: cols, values: vals)
   }
 
   /// ‖A‖²_F = Σ a_ij². Cost O(nnz).
