@@ -17,10 +17,17 @@ public struct PlanetoidDataset: Sendable {
   public let classCount: Int
   /// SHA-256 (hex) of every file read, by file name.
   public let fileChecksums: [String: String]
+  /// The file the non-test feature rows came from (`ind.cora.allx`, or a
+  /// stand-in such as `pubmed-allx-6sig.npz`).
+  public let featureFile: String
+  /// How the features differ from the published files when a stand-in was
+  /// used; `nil` for the genuine files.
+  public let featureNote: String?
 
   public init(
     name: String, adjacency: SparseMatrix, features: SparseMatrix, labels: [Int?],
-    classCount: Int, fileChecksums: [String: String]
+    classCount: Int, fileChecksums: [String: String], featureFile: String? = nil,
+    featureNote: String? = nil
   ) {
     self.name = name
     self.adjacency = adjacency
@@ -28,6 +35,8 @@ public struct PlanetoidDataset: Sendable {
     self.labels = labels
     self.classCount = classCount
     self.fileChecksums = fileChecksums
+    self.featureFile = featureFile ?? "ind.\(name).allx"
+    self.featureNote = featureNote
   }
 
   public var nodeCount: Int { adjacency.rows }

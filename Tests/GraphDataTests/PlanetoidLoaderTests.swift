@@ -174,8 +174,35 @@ final class PlanetoidLoaderTests: XCTestCase {
     XCTAssertEqual(withLoops.adjacency.nonzeroCount, 2 * 4552 + 124)
   }
 
-  func testPubmedWithoutAllxNamesTheMissingFile() throws {
+  func testPubmedFromTheSubstituteFeatures() throws {
     let directory = try planetoidDirectory("pubmed")
+    guard !FileManager.default.fileExists(atPath: "\(directory)/ind.pubmed.allx") else {
+      throw XCTSkip("the genuine ind.pubmed.allx is present; the substitute is not used")
+    }
+    let pubmed = try PlanetoidLoader.load(name: "pubmed", directory: directory)
+    XCTAssertEqual(pubmed.nodeCount, 19717)
+    XCTAssertEqual(pubmed.featureCount, 500)
+    XCTAssertEqual(pubmed.classCount, 3)
+    XCTAssertEqual(pubmed.undirectedEdgeCount, 44324)
+    XCTAssertEqual(pubmed.features.nonzeroCount, 988_031)
+    XCTAssertEqual(pubmed.labeledNodes.count, 19717)
+    XCTAssertEqual(pubmed.featureFile, "pubmed-allx-6sig.npz")
+    XCTAssertTrue(pubmed.featureNote?.contains("6 significant digits") ?? false)
+    XCTAssertNotNil(pubmed.fileChecksums["pubmed-allx-6sig.npz"])
+    XCTAssertTrue(pubmed.adjacency.isKnownSymmetric)
+    assertRowsSumToOneOrZero(pubmed.features)
+    let cora = try PlanetoidLoader.load(name: "cora", directory: try planetoidDirectory("cora"))
+    XCTAssertEqual(cora.featureFile, "ind.cora.allx")
+    XCTAssertNil(cora.featureNote)
+  }
+
+  func testPubmedWithoutAllxOrSubstituteNamesTheMissingFile() throws {
+    let mirror = try planetoidDirectory("pubmed")
+    let directory = try temporaryDirectory(self)
+    for name in PlanetoidLoader.fileNames(name: "pubmed")
+    where FileManager.default.fileExists(atPath: "\(mirror)/\(name)") && !name.hasSuffix(".allx") {
+      try FileManager.default.copyItem(atPath: "\(mirror)/\(name)", toPath: "\(directory)/\(name)")
+    }
     let error = loadError { try PlanetoidLoader.load(name: "pubmed", directory: directory) }
     let description = error?.description ?? ""
     XCTAssertTrue(description.contains("ind.pubmed.allx not found"), description)

@@ -80,13 +80,19 @@ final class SHA256Tests: XCTestCase {
   }
 
   func testManifestVerification() throws {
-    XCTAssertNil(DataManifest.pinnedSHA256(for: "ind.pubmed.allx"))
-    XCTAssertNotNil(DataManifest.entry(for: "planetoid/pubmed/ind.pubmed.allx"))
+    // The genuine allx is pinned to its published sum though the mirror lacks it.
+    XCTAssertEqual(
+      DataManifest.pinnedSHA256(for: "ind.pubmed.allx"),
+      "508e538e2abdccdd54c4d3e9f49d638b4af7107d85845f66ddea5a5152658b7e")
+    XCTAssertEqual(
+      DataManifest.substitute(for: "ind.pubmed.allx")?.substitute,
+      "planetoid/pubmed/pubmed-allx-6sig.npz")
+    XCTAssertNil(DataManifest.substitute(for: "ind.cora.allx"))
     XCTAssertEqual(
       Set(DataManifest.entries.map(\.fileName)).count, DataManifest.entries.count,
       "file names must be unique: entries are looked up by name")
-    // Unpinned files pass whatever their content.
-    XCTAssertNoThrow(try DataManifest.verify(digest: "00", expectedName: "ind.pubmed.allx"))
+    // Unknown files pass whatever their content.
+    XCTAssertNoThrow(try DataManifest.verify(digest: "00", expectedName: "not-in-the-manifest"))
     XCTAssertThrowsError(try DataManifest.verify(digest: "00", expectedName: "ind.cora.y")) {
       error in
       XCTAssertEqual(

@@ -52,7 +52,7 @@ final class NodeClusteringExperimentTests: XCTestCase {
       "cora-diffpool",
       """
       {"method": "DiffPool", "task": "node_clustering", "dataset": {"name": "cora"},
-       "model": [{"type": "diffpool", "k": 7, "channels": 8, "activation": "elu"}],
+       "model": [{"type": "diffpool", "k": 7}],
        "iterations": 3}
       """)
     try config(
@@ -102,7 +102,10 @@ final class NodeClusteringExperimentTests: XCTestCase {
   }
 
   func testRunWritesEveryOutputResumesAndIsDeterministic() throws {
-    let pubmedAvailable = FileManager.default.fileExists(
+    let pubmedAvailable = ["ind.pubmed.allx", "pubmed-allx-6sig.npz"].contains {
+      FileManager.default.fileExists(atPath: "\(Self.mirror!)/planetoid/pubmed/\($0)")
+    }
+    let substitute = !FileManager.default.fileExists(
       atPath: "\(Self.mirror!)/planetoid/pubmed/ind.pubmed.allx")
     XCTAssertTrue(try runner().run().isEmpty)
 
@@ -131,6 +134,15 @@ final class NodeClusteringExperimentTests: XCTestCase {
     // Two MinCutPool configs on Cora: two cells, told apart by config name.
     XCTAssertTrue(markdown.contains("| Cora | 7 | MinCutPool (cora-mincut) |"), markdown)
     XCTAssertTrue(markdown.contains("| Cora | 7 | MinCutPool (cora-mincut-wide) |"), markdown)
+    if pubmedAvailable && substitute {
+      // Pubmed rows computed on the 6-digit stand-in are footnoted, and each run names its file.
+      XCTAssertTrue(markdown.contains("| Pubmed ¹ |"), markdown)
+      XCTAssertTrue(markdown.contains("¹ Computed on substitute data"), markdown)
+      XCTAssertTrue(try text("runs.csv").contains(",pubmed-allx-6sig.npz,"))
+      XCTAssertTrue(try text("runs.csv").contains(",ind.cora.allx,"))
+    }
+    XCTAssertTrue(
+      runs[0].hasSuffix("feature_file,cpu_model,blas_core,blas_config"), String(runs[0]))
     if !pubmedAvailable {
       XCTAssertTrue(markdown.contains("skipped: ind.pubmed.allx not found"), markdown)
       XCTAssertTrue(try text("summary.csv").contains("skipped: ind.pubmed.allx not found"))

@@ -86,7 +86,7 @@ final class NodeClusteringTrainingTests: XCTestCase {
     let (result, log, _) = try train(
       """
       {"method": "DiffPool", "task": "node_clustering", "dataset": {"name": "cora"},
-       "model": [{"type": "diffpool", "k": 3, "channels": 16, "activation": "elu"}],
+       "model": [{"type": "diffpool", "k": 3}],
        "optimizer": {"learning_rate": 1e-2}, "iterations": 300, "log_every": 50}
       """, seed: 0)
     XCTAssertLessThan(totalLoss(log.last!), totalLoss(log[1]), "training did not lower L_LP + L_E")

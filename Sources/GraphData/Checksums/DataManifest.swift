@@ -71,7 +71,8 @@ public enum DataManifest {
     Entry(
       relativePath: "planetoid/citeseer/ind.citeseer.test.index",
       sha256: "2af990671580b6b2df5d158d1038f8292e30c9cd821b5453f399659b25b723d4"),
-    // Pubmed. The offline mirror lacks ind.pubmed.allx, so it has no pinned sum.
+    // Pubmed. The offline mirror lacks ind.pubmed.allx; its sum is the one published
+    // with the mirror (shared/data/README.md), and the substitute below stands in for it.
     Entry(
       relativePath: "planetoid/pubmed/ind.pubmed.x",
       sha256: "fbe9cb5c47200d1b7769a26e579be3b7130b556831f9d850e77c4c74f2599b33"),
@@ -84,7 +85,9 @@ public enum DataManifest {
     Entry(
       relativePath: "planetoid/pubmed/ind.pubmed.ty",
       sha256: "ee2e0d4819d9fbcc403689c3bf2e49face401b605932f093bc58ab6461130fdd"),
-    Entry(relativePath: "planetoid/pubmed/ind.pubmed.allx", sha256: nil),
+    Entry(
+      relativePath: "planetoid/pubmed/ind.pubmed.allx",
+      sha256: "508e538e2abdccdd54c4d3e9f49d638b4af7107d85845f66ddea5a5152658b7e"),
     Entry(
       relativePath: "planetoid/pubmed/ind.pubmed.ally",
       sha256: "0c37bbe3b5014ec365e9d393cf4791925e5ed94fb194305d74f064a8d7b50f0e"),
@@ -94,6 +97,11 @@ public enum DataManifest {
     Entry(
       relativePath: "planetoid/pubmed/ind.pubmed.test.index",
       sha256: "b101d421688bbaecbd82e8a18f1e282378d6830f3a37666f28ebc47f844341b5"),
+    // The substitute for ind.pubmed.allx: the same rows rounded to 6 significant
+    // digits, as CSR arrays in an npz (see `substitutes`).
+    Entry(
+      relativePath: "planetoid/pubmed/pubmed-allx-6sig.npz",
+      sha256: "bd97b22b8bd4813b0c54bafc3d1df001df9ca94a799c6cbaf3c4c60a182daf02"),
     // TU Dortmund archives, 2016 release (bknyaz/graph_nn @72eaa1c data/).
     Entry(
       relativePath: "tu/PROTEINS.zip",
@@ -125,7 +133,44 @@ public enum DataManifest {
     Entry(
       relativePath: "bench/hard_small.npz",
       sha256: "d9a91ce97c21f7a8c17ad3a5e470e9d16dc0f7f98c01787100b2f4ca23e54385"),
+    // Vector datasets for NeuNcut (mirror only: MNIST test set, USPS).
+    Entry(
+      relativePath: "vectors/mnist/t10k-images-idx3-ubyte.gz",
+      sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
+    Entry(
+      relativePath: "vectors/mnist/t10k-labels-idx1-ubyte.gz",
+      sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    Entry(
+      relativePath: "vectors/usps/usps.h5",
+      sha256: "734f88c541104a956d88be2c95d03b4a463ffd74ccc2ba9c80841fb98e3fcb36"),
   ]
+
+  /// A stand-in for a file that cannot be obtained offline.
+  public struct Substitute: Hashable, Sendable {
+    /// Relative path of the genuine file (which wins wherever it exists).
+    public let original: String
+    /// Relative path of the stand-in.
+    public let substitute: String
+    /// How the stand-in differs, for footnotes and logs.
+    public let note: String
+  }
+
+  /// Files with a stand-in: Pubmed's `ind.pubmed.allx` (not in the offline
+  /// mirror) is replaced by the same 18,717 × 500 rows rounded to 6
+  /// significant digits (shared/data/README.md, "Pubmed substitute").
+  public static let substitutes: [Substitute] = [
+    Substitute(
+      original: "planetoid/pubmed/ind.pubmed.allx",
+      substitute: "planetoid/pubmed/pubmed-allx-6sig.npz",
+      note: "features from pubmed-allx-6sig.npz, a substitute for ind.pubmed.allx rounded to "
+        + "6 significant digits (not byte-identical to the original)")
+  ]
+
+  /// The stand-in of a file name or relative path, if it has one.
+  public static func substitute(for name: String) -> Substitute? {
+    let fileName = name.split(separator: "/").last.map(String.init) ?? name
+    return substitutes.first { $0.original.hasSuffix("/" + fileName) }
+  }
 
   /// Entries by file name (`ind.cora.x`); the names are unique.
   private static let byName: [String: Entry] = Dictionary(

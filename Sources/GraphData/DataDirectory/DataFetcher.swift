@@ -15,6 +15,14 @@ public struct DataFetcher: Sendable {
     case missing(reason: String)
     /// Obtained, but its checksum did not match: not installed.
     case rejected(reason: String)
+
+    /// Whether the file is now in the data directory.
+    public var obtained: Bool {
+      switch self {
+      case .alreadyPresent, .copied, .downloaded: true
+      case .missing, .rejected: false
+      }
+    }
   }
 
   public let dataDirectory: String

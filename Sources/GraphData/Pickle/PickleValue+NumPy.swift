@@ -231,71 +231,9 @@ extension PickleValue {
       }
       return array
     }
-    let indptrArray = try array("indptr")
-    let indicesArray = try array("indices")
-    let dataArray = try array("data")
-    guard let indptr = indptrArray.integerValues() else {
-      throw fail("indptr of \(indptrArray.dtypeName)", "an integer array")
-    }
-    guard let indices = indicesArray.integerValues() else {
-      throw fail("indices of \(indicesArray.dtypeName)", "an integer array")
-    }
-    guard indptr.count == rows + 1 else {
-      throw fail("\(indptr.count) indptr entries for \(rows) rows", "\(rows + 1) (rows + 1)")
-    }
-    let nonzeros = indices.count
-    guard dataArray.count == nonzeros else {
-      throw fail("\(dataArray.count) data values and \(nonzeros) indices", "equal lengths")
-    }
-    guard nonzeros < Int(Int32.max) else {
-      throw fail("\(nonzeros) stored entries", "fewer than 2^31")
-    }
-    guard indptr[0] == 0, indptr[rows] == Int64(nonzeros) else {
-      throw fail(
-        "indptr from \(indptr[0]) to \(indptr[rows])",
-        "0 to \(nonzeros) (the number of stored entries)")
-    }
-    var offsets = [Int32](repeating: 0, count: rows + 1)
-    var sorted = true
-    for i in 0..<rows {
-      let start = indptr[i]
-      let end = indptr[i + 1]
-      guard start <= end, end <= Int64(nonzeros) else {
-        throw fail(
-          "indptr \(start) then \(end) at row \(i)", "non-decreasing offsets within 0...\(nonzeros)"
-        )
-      }
-      offsets[i + 1] = Int32(end)
-      var previous: Int64 = -1
-      for p in Int(start)..<Int(end) {
-        let column = indices[p]
-        guard column >= 0, column < Int64(columns) else {
-          throw fail("column index \(column) in row \(i)", "an index in 0..<\(columns)")
-        }
-        if column <= previous { sorted = false }
-        previous = column
-      }
-    }
-    let values = dataArray.floatValues()
-    // A NaN or infinity (or a float64 beyond Float's range) would only
-    // surface later as a loss that is not finite, far from its file.
-    if let bad = values.firstIndex(where: { !$0.isFinite }) {
-      throw fail("a non-finite value (entry \(bad) of the data array)", "finite numbers")
-    }
-    let columnIndices = indices.map { Int32($0) }
-    if sorted {
-      return SparseMatrix(
-        rows: rows, columns: columns, rowOffsets: offsets, columnIndices: columnIndices,
-        values: values)
-    }
-    var entries: [(row: Int, column: Int, value: Float)] = []
-    entries.reserveCapacity(nonzeros)
-    for i in 0..<rows {
-      for p in Int(offsets[i])..<Int(offsets[i + 1]) {
-        entries.append((i, Int(columnIndices[p]), values[p]))
-      }
-    }
-    return SparseMatrix(rows: rows, columns: columns, entries: entries)
+    return try SparseMatrix.validatedCSR(
+      rows: rows, columns: columns, indptr: try array("indptr"), indices: try array("indices"),
+      data: try array("data"), fail: fail)
   }
 
   /// Interprets the value as a graph stored as a dict (or

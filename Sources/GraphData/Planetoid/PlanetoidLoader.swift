@@ -24,6 +24,12 @@ public enum PlanetoidLoader {
   ///   lists, duplicates collapsed, self-loops dropped when
   ///   `removeSelfLoops`.
   ///
+  /// - Pubmed's `ind.pubmed.allx` is not in the offline mirror: where it is
+  ///   missing and its stand-in (`DataManifest.substitutes`,
+  ///   `pubmed-allx-6sig.npz`, the same rows to 6 significant digits) is in
+  ///   `directory`, the stand-in is read instead and the dataset records it
+  ///   (`featureFile`, `featureNote`). The genuine file wins where present.
+  ///
   /// Each file is hashed (`fileChecksums`) and, when `verifyChecksums` and
   /// `DataManifest` pins a sum for it, checked before it is parsed.
   /// Cost O(file bytes + N + nnz log(max degree)); Cora takes well under a
@@ -42,7 +48,20 @@ public enum PlanetoidLoader {
     // Report every missing file at once, before any parsing work.
     let names = fileNames(name: name)
     let paths = names.map { (directory as NSString).appendingPathComponent($0) }
-    let missing = paths.filter { !FileManager.default.fileExists(atPath: $0) }
+    var missing = paths.filter { !FileManager.default.fileExists(atPath: $0) }
+    // A missing allx with a stand-in beside it (Pubmed) is read from the stand-in.
+    let allxName = "ind.\(name).allx"
+    var allxSubstitute: (path: String, entry: DataManifest.Substitute)?
+    if let index = missing.firstIndex(where: { $0.hasSuffix("/" + allxName) || $0 == allxName }),
+      let entry = DataManifest.substitute(for: allxName)
+    {
+      let fileName = entry.substitute.split(separator: "/").last.map(String.init)!
+      let path = (directory as NSString).appendingPathComponent(fileName)
+      if FileManager.default.fileExists(atPath: path) {
+        missing.remove(at: index)
+        allxSubstitute = (path, entry)
+      }
+    }
     if let first = missing.first {
       throw DatasetError.fileNotFound(path: first, alsoMissing: Array(missing.dropFirst()))
     }
@@ -80,7 +99,19 @@ public enum PlanetoidLoader {
     let y = try labels("y")
     let tx = try sparse("tx")
     let ty = try labels("ty")
-    let allx = try sparse("allx")
+    let allx: (name: String, matrix: SparseMatrix)
+    let featureNote: String?
+    if let (path, entry) = allxSubstitute {
+      let fileName = (path as NSString).lastPathComponent
+      let digest = try SHA256.hexDigest(ofFileAt: path)
+      if verifyChecksums { try DataManifest.verify(digest: digest, expectedName: fileName) }
+      checksums[fileName] = digest
+      allx = (fileName, try SparseMatrix.readNPZ(path: path))
+      featureNote = entry.note
+    } else {
+      allx = try sparse("allx")
+      featureNote = nil
+    }
     let ally = try labels("ally")
     let graphFile = try unpickle("graph")
     let graph = try decoding { try graphFile.value.adjacencyLists(source: graphFile.name) }
@@ -206,7 +237,8 @@ public enum PlanetoidLoader {
 
     return PlanetoidDataset(
       name: name, adjacency: adjacency, features: features, labels: nodeLabels,
-      classCount: classCount, fileChecksums: checksums)
+      classCount: classCount, fileChecksums: checksums, featureFile: allx.name,
+      featureNote: featureNote)
   }
 
   /// Wraps the reader's `PickleError` into the loader's error type.
@@ -285,7 +317,8 @@ public enum PlanetoidLoader {
     slots.removeLast(slots.count - write)
     return SparseMatrix(
       rows: nodeCount, columns: nodeCount, rowOffsets: offsets, columnIndices: slots,
-      values: [Float](repeating: 1, count: write))
+      values: [Float](repeating: 1, count: write)
+    ).assumingSymmetric()
   }
 }
 

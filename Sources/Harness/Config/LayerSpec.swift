@@ -81,7 +81,9 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
   public var mlpActivation: Activation
   public var temperature: Float
   /// ε of the pooled-adjacency normalisation (1e-7 as Spektral; PyG 1e-15).
-  public var poolEpsilon: Float
+  /// Only a layer after the pooler sees the pooled adjacency, so a
+  /// node-clustering config (which ends at the pooler) rejects the key.
+  public var poolEpsilon: Float?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case type, k
@@ -98,12 +100,12 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
     mlpHidden = try c.decodeIfPresent([Int].self, forKey: .mlpHidden) ?? []
     mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
     temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? 1
-    poolEpsilon = try c.decodeIfPresent(Float.self, forKey: .poolEpsilon) ?? 1e-7
+    poolEpsilon = try c.decodeIfPresent(Float.self, forKey: .poolEpsilon)
     try c.require((k ?? 2) > 1, .k, "must be at least 2")
     try c.require(mlpHidden.allSatisfy { $0 > 0 }, .mlpHidden, "sizes must be positive")
     try c.require(temperature > 0, .temperature, "must be positive")
     // ε > 0 keeps a pooled node of degree 0 from dividing 0 by 0.
-    try c.require(poolEpsilon > 0, .poolEpsilon, "must be positive")
+    try c.require((poolEpsilon ?? 1) > 0, .poolEpsilon, "must be positive")
   }
 }
 
@@ -112,9 +114,11 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
   public var type = "diffpool"
   /// Number of clusters; `nil` means the dataset's number of classes.
   public var k: Int?
-  /// Embedding channels C.
-  public var channels: Int
-  public var activation: Activation
+  /// Embedding channels C and the embedding's activation. Only the pooled
+  /// features X' = SᵀZ depend on them, so a node-clustering config (which
+  /// ends at the pooler and scores S alone) rejects both keys.
+  public var channels: Int?
+  public var activation: Activation?
   /// Divide L_LP by N² as PyG does (default false, as the paper's code).
   public var normalizeLinkLoss: Bool
 
@@ -126,10 +130,10 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     k = try c.decodeIfPresent(Int.self, forKey: .k)
-    channels = try c.decode(Int.self, forKey: .channels)
-    activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+    channels = try c.decodeIfPresent(Int.self, forKey: .channels)
+    activation = try c.decodeIfPresent(Activation.self, forKey: .activation)
     normalizeLinkLoss = try c.decodeIfPresent(Bool.self, forKey: .normalizeLinkLoss) ?? false
     try c.require((k ?? 2) > 1, .k, "must be at least 2")
-    try c.require(channels > 0, .channels, "must be positive")
+    try c.require((channels ?? 1) > 0, .channels, "must be positive")
   }
 }

@@ -50,6 +50,29 @@ public struct RunConfig: Codable, Sendable, Equatable {
     try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
     try c.require(iterations > 0, .iterations, "must be positive, got \(iterations)")
     try c.require(logEvery > 0, .logEvery, "must be positive, got \(logEvery)")
+    // A node-clustering model ends at its pooler and is scored on S alone:
+    // keys that only shape the pooled graph would change nothing.
+    if task == .nodeClustering, let layers = model {
+      for (index, layer) in layers.enumerated() {
+        let dead: [String]
+        switch layer {
+        case .mincut(let spec): dead = spec.poolEpsilon == nil ? [] : ["pool_epsilon"]
+        case .diffpool(let spec):
+          dead =
+            (spec.channels == nil ? [] : ["channels"])
+            + (spec.activation == nil ? [] : ["activation"])
+        case .gcs: dead = []
+        }
+        if let key = dead.first {
+          throw LocatedConfigProblem(
+            codingPath: [
+              CodingKeys.model, AnyCodingKey(intValue: index), AnyCodingKey(stringValue: key),
+            ],
+            message: "has no effect in a node-clustering model: it only shapes the pooled graph, "
+              + "which nothing after the pooler uses (clusters are argmax S); remove it")
+        }
+      }
+    }
     for (name, weight) in lossWeights {
       try c.require(weight.isFinite && weight >= 0, .lossWeights, "weight of '\(name)' must be ≥ 0")
     }

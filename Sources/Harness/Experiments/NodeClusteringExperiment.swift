@@ -85,6 +85,7 @@ public struct NodeClusteringExperiment: Sendable {
         log(
           "loaded \(key.name): \(d.nodeCount) nodes, \(d.adjacency.nonzeroCount / 2) edges, "
             + "\(d.features.columns) features, \(d.classCount) classes"
+            + (d.featureNote.map { "; \($0)" } ?? "")
             + (d.labeledNodes.count < d.nodeCount
               ? " (\(d.nodeCount - d.labeledNodes.count) nodes without a label are excluded from metrics)"
               : ""))
@@ -101,7 +102,7 @@ public struct NodeClusteringExperiment: Sendable {
     let commit = GitInfo.commit(in: rootDirectory)
     // A stored run counts as done only if it came from the same config file
     // content: editing a config (an ablation) recomputes its runs.
-    let pending = items.filter { item in
+    let unordered = items.filter { item in
       guard datasets[DatasetKey(item.config.dataset).id] != nil else { return false }
       if force { return true }
       guard let stored = storedResult(item) else { return true }
@@ -111,6 +112,16 @@ public struct NodeClusteringExperiment: Sendable {
       }
       return false
     }
+    // Longest runs first (nodes × iterations as the estimate), so that with
+    // parallel jobs no long run starts last and runs alone at the end.
+    func estimatedCost(_ item: WorkItem) -> Int {
+      let nodes = loaded[DatasetKey(item.config.dataset).id]?.nodeCount ?? 0
+      return nodes * (item.config.model == nil ? 1 : item.config.iterations)
+    }
+    let pending = unordered.enumerated().sorted { a, b in
+      let (ca, cb) = (estimatedCost(a.element), estimatedCost(b.element))
+      return ca != cb ? ca > cb : a.offset < b.offset
+    }.map(\.element)
     let done = items.count - pending.count
     log(
       "\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))"

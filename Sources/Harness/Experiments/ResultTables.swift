@@ -1,4 +1,5 @@
 import Foundation
+import GraphData
 
 /// The CSV and markdown tables of a node-clustering experiment.
 struct ResultTables {
@@ -55,7 +56,8 @@ struct ResultTables {
       "config,dataset,method,seed,nmi,completeness,homogeneity,accuracy,"
       + lossNames.map { "final_loss_\($0)" }.joined(separator: ",")
       + (lossNames.isEmpty ? "" : ",")
-      + "iterations,seconds,threads,config_sha256,git_commit,data_sha256,scored_nodes,unscored_nodes\n"
+      + "iterations,seconds,threads,config_sha256,git_commit,data_sha256,scored_nodes,unscored_nodes,"
+      + "feature_file,cpu_model,blas_core,blas_config\n"
     for cell in cells {
       for r in runs(cell) {
         out +=
@@ -63,7 +65,9 @@ struct ResultTables {
           + lossNames.map { r.finalLosses[$0].map { "\($0)" } ?? "" }.joined(separator: ",")
           + (lossNames.isEmpty ? "" : ",")
           + "\(r.iterations),\(String(format: "%.2f", r.seconds)),\(r.threads),\(r.configSHA256),"
-          + "\(r.gitCommit),\(r.dataSHA256),\(r.scoredNodes),\(r.unscoredNodes)\n"
+          + "\(r.gitCommit),\(r.dataSHA256),\(r.scoredNodes),\(r.unscoredNodes),"
+          + [r.featureFile, r.cpuModel, r.blasCore, r.blasConfig].map { csvField($0 ?? "") }
+          .joined(separator: ",") + "\n"
       }
     }
     return out
@@ -106,6 +110,7 @@ struct ResultTables {
     out +=
       "| Dataset | K | Method | NMI (ours) | NMI (paper) | Δ NMI | CS (ours) | CS (paper) | Δ CS | ACC (ours) | runs |\n"
     out += "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    var footnotes = Set<String>()
     for cell in cells {
       let (dataset, method) = (cell.dataset, cell.label)
       let p = published(cell.dataset, cell.method)
@@ -119,6 +124,9 @@ struct ResultTables {
         continue
       }
       let r = runs(cell)
+      let substituteNotes = Set(r.compactMap(\.featureFile).compactMap(Self.featureNote))
+      let marker = substituteNotes.isEmpty ? "" : " ¹"
+      if !substituteNotes.isEmpty { footnotes.formUnion(substituteNotes) }
       guard !r.isEmpty else {
         out +=
           "| \(name) | \(k) | \(method) | not run | \(paperNMI) | | not run | \(paperCS) | | | 0 |\n"
@@ -130,13 +138,31 @@ struct ResultTables {
       let dN = p.map { signed(nmi.mean - $0.nmiMean) } ?? ""
       let dC = p.map { signed(cs.mean - $0.csMean) } ?? ""
       out +=
-        "| \(name) | \(k) | \(method) | \(f3(nmi.mean)) ± \(f3(nmi.std)) | \(paperNMI) | \(dN) | "
+        "| \(name)\(marker) | \(k) | \(method) | \(f3(nmi.mean)) ± \(f3(nmi.std)) | \(paperNMI) | \(dN) | "
         + "\(f3(cs.mean)) ± \(f3(cs.std)) | \(paperCS) | \(dC) | \(f3(acc.mean)) ± \(f3(acc.std)) | \(r.count) |\n"
+    }
+    if !footnotes.isEmpty {
+      out += "\n¹ Computed on substitute data: \(footnotes.sorted().joined(separator: "; ")).\n"
     }
     let commits = Set(results.map(\.gitCommit)).sorted()
     out +=
       "\nCommit(s): \(commits.joined(separator: ", ")). Threads per run: \(Set(results.map(\.threads)).sorted().map(String.init).joined(separator: ", ")).\n"
+    let machines = Set(
+      results.map { "\($0.cpuModel ?? "unknown CPU"), OpenBLAS core \($0.blasCore ?? "unknown")" })
+    out += "Computed on: \(machines.sorted().joined(separator: "; ")).\n"
     return out
+  }
+
+  /// The stand-in note of a feature file (`DataManifest.substitutes`), `nil`
+  /// for a genuine file.
+  static func featureNote(_ featureFile: String) -> String? {
+    DataManifest.substitutes.first { $0.substitute.hasSuffix("/" + featureFile) }?.note
+  }
+
+  /// A CSV field, quoted when it holds a comma, a quote or a line break.
+  private func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 
   private func f(_ x: Double) -> String { x.isNaN ? "" : String(format: "%.6f", x) }

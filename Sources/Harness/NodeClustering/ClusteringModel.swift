@@ -68,13 +68,14 @@ public struct ClusteringModel {
         MinCutPool(
           name: poolName, inputFeatures: width, clusters: clusterCount, hiddenUnits: spec.mlpHidden,
           hiddenActivation: spec.mlpActivation, temperature: spec.temperature,
-          poolEpsilon: spec.poolEpsilon, random: &random))
+          poolEpsilon: spec.poolEpsilon ?? 1e-7, random: &random))
     case .diffpool(let spec):
       clusterCount = spec.k ?? classCount
       pooler = .diffpool(
         DiffPool(
-          name: poolName, inputFeatures: width, clusters: clusterCount, channels: spec.channels,
-          activation: spec.activation, divideLinkLossByNodeCountSquared: spec.normalizeLinkLoss,
+          name: poolName, inputFeatures: width, clusters: clusterCount,
+          channels: spec.channels ?? 16, activation: spec.activation ?? .linear,
+          divideLinkLossByNodeCountSquared: spec.normalizeLinkLoss,
           random: &random))
     case .gcs:
       preconditionFailure("unreachable: checked above")
@@ -100,20 +101,19 @@ public struct ClusteringModel {
     for layer in messagePassing {
       x = .dense(layer(x, normalizedAdjacency: inputs.normalizedAdjacency, tape: tape))
     }
-    var losses: [String: Variable]
-    let s: Variable
+    // Through the pooler's own call; clustering scores S, so no pooled graph.
+    let result: PoolingResult
     switch pooler {
     case .mincut(let pool):
-      s = pool.assignments(x, tape: tape)
-      losses = [
-        "cut": try MinCutPool.cutLoss(assignments: s, adjacency: inputs.normalizedAdjacency),
-        "orthogonality": MinCutPool.orthogonalityLoss(assignments: s),
-      ]
+      result = try pool(
+        x, adjacency: inputs.normalizedAdjacency, pooledGraph: false, tape: tape)
     case .diffpool(let pool):
-      let result = pool(x, adjacency: inputs.adjacency, filter: inputs.diffPoolFilter, tape: tape)
-      s = result.assignments
-      losses = result.auxiliaryLosses
+      result = pool(
+        x, adjacency: inputs.adjacency, filter: inputs.diffPoolFilter, pooledGraph: false,
+        tape: tape)
     }
+    let s = result.assignments
+    var losses = result.auxiliaryLosses
     let penalised = zip(messagePassing, l2Weights).filter { $0.1 > 0 }
     if !penalised.isEmpty {
       var total = l2Penalty(

@@ -27,6 +27,14 @@ public struct NodeClusteringResult: Codable, Sendable, Equatable {
   /// Nodes scored (those with a label) and nodes left out of the metrics.
   public var scoredNodes: Int
   public var unscoredNodes: Int
+  /// The file the features came from (`ind.cora.allx`, or Pubmed's
+  /// stand-in `pubmed-allx-6sig.npz`). Optional: absent in older results.
+  public var featureFile: String?
+  /// Where the numbers were computed (see `ComputeEnvironment`): the CPU,
+  /// the OpenBLAS kernel set and the OpenBLAS build. Absent in older results.
+  public var cpuModel: String?
+  public var blasCore: String?
+  public var blasConfig: String?
 }
 
 /// Trains one node-clustering model (full batch, Adam) or runs one baseline,
@@ -148,7 +156,9 @@ public struct NodeClusteringRun {
       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
       threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
       dataSHA256: dataSHA256, scoredNodes: scored.count,
-      unscoredNodes: dataset.nodeCount - scored.count)
+      unscoredNodes: dataset.nodeCount - scored.count, featureFile: dataset.featureFile,
+      cpuModel: ComputeEnvironment.cpuModel, blasCore: ComputeEnvironment.blasCoreName,
+      blasConfig: ComputeEnvironment.blasConfig)
   }
 
   /// Σ_name w_name · L_name, with a clear error if any term is not finite.

@@ -14,4 +14,15 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case .sigmoid: TensorCore.sigmoid(x)
     }
   }
+
+  /// The same activation for fused ops (`PointwiseActivation`).
+  public var pointwise: PointwiseActivation {
+    switch self {
+    case .linear: .linear
+    case .relu: .relu
+    case .elu: .elu
+    case .tanh: .tanh
+    case .sigmoid: .sigmoid
+    }
+  }
 }

@@ -38,7 +38,9 @@ public struct GCSConv {
   /// The kernels (the weights an L2 penalty applies to).
   public var kernels: [Parameter] { [messageKernel, skipKernel] }
 
-  /// Z = act(Ã X Θ_m + X Θ_s + b) on `tape`.
+  /// Z = act(Ã X Θ_m + X Θ_s + b) on `tape`, as one fused op
+  /// (`graphConvolutionWithSkip`: one product with [Θ_m | Θ_s], no N×C
+  /// temporaries).
   /// - Parameter normalizedAdjacency: Ã (N×N), already normalised.
   public func callAsFunction(
     _ x: NodeFeatures, normalizedAdjacency: SparseMatrix, tape: Tape
@@ -46,8 +48,18 @@ public struct GCSConv {
     precondition(
       normalizedAdjacency.rows == x.nodeCount,
       "GCSConv: adjacency has \(normalizedAdjacency.rows) rows, features \(x.nodeCount)")
-    let message = matmul(normalizedAdjacency, x.times(tape.parameter(messageKernel)))
-    let skip = x.times(tape.parameter(skipKernel))
-    return activation(message + skip + tape.parameter(bias))
+    let (wm, ws, b) = (
+      tape.parameter(messageKernel), tape.parameter(skipKernel), tape.parameter(bias)
+    )
+    switch x {
+    case .sparse(let features):
+      return graphConvolutionWithSkip(
+        features, adjacency: normalizedAdjacency, messageKernel: wm, skipKernel: ws, bias: b,
+        activation: activation.pointwise)
+    case .dense(let features):
+      return graphConvolutionWithSkip(
+        features, adjacency: normalizedAdjacency, messageKernel: wm, skipKernel: ws, bias: b,
+        activation: activation.pointwise)
+    }
   }
 }

@@ -62,16 +62,22 @@ public struct DiffPool {
   }
 
   /// The full layer on features `x` with raw adjacency `adjacency` and its
-  /// precomputed `filter`.
+  /// precomputed `filter`; the embedding Z and the pooled graph only when
+  /// `pooledGraph` (node clustering scores S alone).
   public func callAsFunction(
-    _ x: NodeFeatures, adjacency: SparseMatrix, filter: SparseMatrix, tape: Tape
+    _ x: NodeFeatures, adjacency: SparseMatrix, filter: SparseMatrix, pooledGraph: Bool = true,
+    tape: Tape
   ) -> PoolingResult {
-    let z = activation(matmul(filter, x.times(tape.parameter(embeddingKernel))))
     let s = softmax(matmul(filter, x.times(tape.parameter(poolingKernel))))
+    var pooledFeatures: Variable? = nil
+    var pooledAdjacency: Variable? = nil
+    if pooledGraph {
+      let z = activation(matmul(filter, x.times(tape.parameter(embeddingKernel))))
+      pooledFeatures = matmul(s, z, transposeA: true)
+      pooledAdjacency = matmul(s, matmul(adjacency, s), transposeA: true)
+    }
     return PoolingResult(
-      assignments: s,
-      pooledFeatures: matmul(s, z, transposeA: true),
-      pooledAdjacency: matmul(s, matmul(adjacency, s), transposeA: true),
+      assignments: s, pooledFeatures: pooledFeatures, pooledAdjacency: pooledAdjacency,
       auxiliaryLosses: [
         "link_prediction": Self.linkPredictionLoss(
           assignments: s, adjacency: adjacency,

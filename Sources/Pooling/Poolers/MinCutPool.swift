@@ -64,10 +64,8 @@ public struct MinCutPool {
     guard degrees.contains(where: { $0 != 0 }) else {
       throw PoolingError("MinCutPool: the graph has no edges, so the cut loss is undefined (0/0)")
     }
-    let tape = s.tape
     let numerator = traceOfQuadraticForm(adjacency, s)
-    let degreeColumn = tape.constant(Matrix(rows: degrees.count, columns: 1, storage: degrees))
-    let denominator = sum(s * s * degreeColumn)
+    let denominator = weightedSumOfSquaredRows(s, weights: degrees)
     return -(numerator / denominator)
   }
 
@@ -79,19 +77,28 @@ public struct MinCutPool {
     return frobeniusNorm(sts / frobeniusNorm(sts) - target)
   }
 
-  /// The full layer: assignments, losses and the pooled graph.
+  /// The full layer: assignments, losses and (when `pooledGraph`) the
+  /// pooled graph X' = SᵀX, A' = normalise(SᵀÃS, zero diagonal). `x` is
+  /// what the MLP reads and what is pooled.
   public func callAsFunction(
-    _ x: NodeFeatures, features xDense: Variable, adjacency: SparseMatrix, tape: Tape
+    _ x: NodeFeatures, adjacency: SparseMatrix, pooledGraph: Bool = true, tape: Tape
   ) throws -> PoolingResult {
     let s = assignments(x, tape: tape)
     let cut = try Self.cutLoss(assignments: s, adjacency: adjacency)
     let orthogonality = Self.orthogonalityLoss(assignments: s)
-    let pooledFeatures = matmul(s, xDense, transposeA: true)
-    let pooled = matmul(s, matmul(adjacency, s), transposeA: true)
-    let offDiagonal = tape.constant(
-      Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
-        - Matrix.identity(clusterCount))
-    let pooledAdjacency = normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon)
+    var pooledFeatures: Variable? = nil
+    var pooledAdjacency: Variable? = nil
+    if pooledGraph {
+      switch x {
+      case .dense(let features): pooledFeatures = matmul(s, features, transposeA: true)
+      case .sparse(let features): pooledFeatures = transpose(matmul(features.transposed(), s))
+      }
+      let pooled = matmul(s, matmul(adjacency, s), transposeA: true)
+      let offDiagonal = tape.constant(
+        Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
+          - Matrix.identity(clusterCount))
+      pooledAdjacency = normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon)
+    }
     return PoolingResult(
       assignments: s, pooledFeatures: pooledFeatures, pooledAdjacency: pooledAdjacency,
       auxiliaryLosses: ["cut": cut, "orthogonality": orthogonality])

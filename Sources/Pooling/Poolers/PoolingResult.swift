@@ -6,10 +6,11 @@ import TensorCore
 public struct PoolingResult {
   /// S (N×K): row i is node i's distribution over the K clusters.
   public let assignments: Variable
-  /// X' (K×F') = pooled node features.
-  public let pooledFeatures: Variable
-  /// A' (K×K) = pooled adjacency (dense: K is small).
-  public let pooledAdjacency: Variable
+  /// X' (K×F') = pooled node features; `nil` when the caller asked for
+  /// no pooled graph (node clustering, which ends at the pooler).
+  public let pooledFeatures: Variable?
+  /// A' (K×K) = pooled adjacency (dense: K is small); `nil` as above.
+  public let pooledAdjacency: Variable?
   /// Auxiliary losses by name ("cut", "orthogonality", "link_prediction",
   /// "entropy"), each a 1×1 variable, unweighted.
   public let auxiliaryLosses: [String: Variable]

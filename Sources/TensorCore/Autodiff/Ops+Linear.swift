@@ -42,7 +42,9 @@ public func transpose(_ a: Variable) -> Variable {
 
 /// Tr(Sᵀ A S) = Σ_ij a_ij ⟨s_i, s_j⟩ for a constant sparse `A` (N×N) and a
 /// dense variable `S` (N×K), as a 1×1 result; ∂/∂S = (A + Aᵀ)·S·g.
-/// Cost O(nnz(A)·K) forward and backward, never forming an N×N product.
+/// Cost O(nnz(A)·K) forward, never forming an N×N product; the backward
+/// pass reuses A·S when A is known to be symmetric (O(N·K)), else costs
+/// another O(nnz(A)·K).
 public func traceOfQuadraticForm(_ a: SparseMatrix, _ s: Variable) -> Variable {
   let sValue = s.value
   precondition(
@@ -53,7 +55,40 @@ public func traceOfQuadraticForm(_ a: SparseMatrix, _ s: Variable) -> Variable {
   for i in 0..<aS.storage.count { trace += Double(aS.storage[i]) * Double(sValue.storage[i]) }
   return s.tape.record(Matrix(scalar: Float(trace)), inputs: [s]) { g, _ in
     let scale = g.scalar
+    // (A + Aᵀ)S; for a symmetric A that is 2·AS, already computed.
+    if a.isKnownSymmetric { return [aS * (2 * scale)] }
     let sym = aS + a.transposeMultiply(sValue)
     return [sym * scale]
+  }
+}
+
+/// Σ_i w_i ‖s_i‖² for a dense variable `S` (N×K) and constant row weights
+/// `w` (N), as a 1×1 result (e.g. Tr(SᵀDS) for D = diag(w)); ∂/∂s_i = 2 w_i s_i·g.
+/// Accumulated in Double. Cost O(N·K) forward and backward, no temporaries
+/// beyond the gradient.
+public func weightedSumOfSquaredRows(_ s: Variable, weights: [Float]) -> Variable {
+  let x = s.value
+  precondition(
+    weights.count == x.rows, "weightedSumOfSquaredRows: \(weights.count) weights for \(x.rows) rows"
+  )
+  let k = x.columns
+  var total = 0.0
+  x.storage.withUnsafeBufferPointer { xs in
+    for i in 0..<x.rows {
+      var row: Float = 0
+      for j in 0..<k { row += xs[i * k + j] * xs[i * k + j] }
+      total += Double(weights[i]) * Double(row)
+    }
+  }
+  return s.tape.record(Matrix(scalar: Float(total)), inputs: [s]) { g, _ in
+    let scale = 2 * g.scalar
+    var d = x
+    d.storage.withUnsafeMutableBufferPointer { ds in
+      for i in 0..<x.rows {
+        let w = scale * weights[i]
+        for j in 0..<k { ds[i * k + j] *= w }
+      }
+    }
+    return [d]
   }
 }

@@ -38,12 +38,16 @@ public enum Threading {
   /// the thread count is above 1 and the work (`count · costPerItem`) is large
   /// enough to amortise the dispatch. Blocks depend only on `count` and the
   /// thread count, so results are deterministic.
+  /// Below this many multiply-adds a kernel runs on one thread: dispatching
+  /// to a second core costs about as much (measured with `gpool bench`).
+  public static let minimumParallelWork = 32_768
+
   @inlinable
   public static func parallelFor(
     _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
   ) {
     let threads = min(threadCount, count)
-    if threads <= 1 || count * costPerItem < 32_768 {
+    if threads <= 1 || count * costPerItem < minimumParallelWork {
       body(0..<count)
       return
     }
@@ -54,6 +58,22 @@ public enum Threading {
         let end = count * (t + 1) / threads
         box.value(start..<end)
       }
+    }
+  }
+}
+
+extension Threading {
+  /// Runs `body(t)` for t in 0..<threads concurrently (t = 0 on the calling
+  /// thread's turn like the others); the caller has already decided that
+  /// the work is worth it. Each `t` must write only its own part of the output.
+  public static func parallelBlocks(_ threads: Int, _ body: (Int) -> Void) {
+    if threads <= 1 {
+      body(0)
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      let box = UnsafeSendableBox(body)
+      DispatchQueue.concurrentPerform(iterations: threads) { t in box.value(t) }
     }
   }
 }

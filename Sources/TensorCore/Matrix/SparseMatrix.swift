@@ -10,6 +10,43 @@ public struct SparseMatrix: Equatable, Sendable {
   public let rowOffsets: [Int32]
   public let columnIndices: [Int32]
   public let values: [Float]
+  /// Whether the matrix is known to equal its transpose (set by the
+  /// constructors of symmetric matrices, kept by the operations that preserve
+  /// symmetry). Lets `transposeMultiply` use `multiply` directly instead
+  /// of a transpose. Not part of equality.
+  public private(set) var isKnownSymmetric = false
+  /// The transpose, once a transposed product has needed it.
+  let transposeCache = TransposeCache()
+
+  public static func == (a: SparseMatrix, b: SparseMatrix) -> Bool {
+    a.rows == b.rows && a.columns == b.columns && a.rowOffsets == b.rowOffsets
+      && a.columnIndices == b.columnIndices && a.values == b.values
+  }
+
+  /// The same matrix marked as symmetric, for callers that built it
+  /// symmetric. Checked (O(nnz)) in debug builds.
+  public func assumingSymmetric() -> SparseMatrix {
+    assert(isSymmetric, "assumingSymmetric() on a matrix that is not symmetric")
+    var copy = self
+    copy.isKnownSymmetric = true
+    return copy
+  }
+
+  /// The same matrix marked symmetric when it is (compared with its
+  /// transpose, O(rows + nnz)); unchanged otherwise.
+  public func detectingSymmetry() -> SparseMatrix {
+    isKnownSymmetric || !isSymmetric ? self : assumingSymmetric()
+  }
+
+  /// The same pattern with new values, keeping the symmetry mark when
+  /// `keepsSymmetry`.
+  private func withValues(_ newValues: [Float], keepsSymmetry: Bool) -> SparseMatrix {
+    var out = SparseMatrix(
+      rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
+      values: newValues)
+    out.isKnownSymmetric = keepsSymmetry && isKnownSymmetric
+    return out
+  }
 
   /// Number of stored entries.
   @inlinable public var nonzeroCount: Int { values.count }
@@ -79,7 +116,7 @@ public struct SparseMatrix: Equatable, Sendable {
       entries.append((v, u, 1))
     }
     let summed = SparseMatrix(rows: nodeCount, columns: nodeCount, entries: entries)
-    return summed.mapValues { _ in 1 }
+    return summed.mapValues { _ in 1 }.assumingSymmetric()
   }
 
   /// The same sparsity pattern with `transform` applied to each stored value.
@@ -158,7 +195,8 @@ public struct SparseMatrix: Equatable, Sendable {
     return scaledSymmetrically(by: rowSums().map { 1 / ($0.squareRoot() + epsilon) })
   }
 
-  /// diag(s) A diag(s): entry (i, j) multiplied by s_i·s_j. Cost O(rows + nnz).
+  /// diag(s) A diag(s): entry (i, j) multiplied by s_i·s_j; keeps symmetry.
+  /// Cost O(rows + nnz).
   private func scaledSymmetrically(by scale: [Float]) -> SparseMatrix {
     var vals = values
     for i in 0..<rows {
@@ -166,9 +204,7 @@ public struct SparseMatrix: Equatable, Sendable {
         vals[p] *= scale[i] * scale[Int(columnIndices[p])]
       }
     }
-    return SparseMatrix(
-      rows: rows, columns: columns, rowOffsets: rowOffsets, columnIndices: columnIndices,
-      values: vals)
+    return withValues(vals, keepsSymmetry: true)
   }
 
   /// A + I for a square matrix: 1 added to each diagonal entry, inserted
@@ -204,8 +240,10 @@ public struct SparseMatrix: Equatable, Sendable {
       }
       offsets[i + 1] = Int32(cols.count)
     }
-    return SparseMatrix(
+    var out = SparseMatrix(
       rows: rows, columns: columns, rowOffsets: offsets, columnIndices: cols, values: vals)
+    out.isKnownSymmetric = isKnownSymmetric
+    return out
   }
 
   /// ‖A‖²_F = Σ a_ij². Cost O(nnz).

@@ -40,7 +40,7 @@ struct DataCommand: ParsableCommand {
     let fetcher = DataFetcher(
       dataDirectory: dataDirectory, mirrorDirectory: mirror, allowDownload: !offline)
     var problems = 0
-    _ = fetcher.fetch { entry, outcome in
+    let outcomes = fetcher.fetch { entry, outcome in
       let line: String
       switch outcome {
       case .alreadyPresent: line = "ok         "
@@ -54,6 +54,17 @@ struct DataCommand: ParsableCommand {
         problems += 1
       }
       print("\(line)\(entry.relativePath)")
+    }
+    // A missing file with a stand-in that is present is covered, and said so.
+    for (entry, outcome) in outcomes {
+      guard case .missing = outcome, let stand = DataManifest.substitute(for: entry.relativePath),
+        let standOutcome = outcomes.first(where: { $0.entry.relativePath == stand.substitute }),
+        standOutcome.outcome.obtained
+      else { continue }
+      problems -= 1
+      print(
+        "note: \(entry.fileName) is not available; its readers use the stand-in "
+          + "\(stand.substitute) instead (\(stand.note)).")
     }
     if problems > 0 {
       print(

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// An elementwise activation whose derivative can be computed from its
+/// output alone, so fused ops keep only y = act(x) for the backward pass:
+/// relu' = [y > 0], elu' = 1 if y > 0 else y + 1, tanh' = 1 − y²,
+/// σ' = y(1 − y), linear' = 1.
+public enum PointwiseActivation: Sendable {
+  case linear, relu, elu, tanh, sigmoid
+
+  /// y = act(x) in place over `buffer`. Cost O(count).
+  func apply(_ buffer: UnsafeMutableBufferPointer<Float>) {
+    switch self {
+    case .linear: return
+    case .relu: for i in buffer.indices { buffer[i] = max(buffer[i], 0) }
+    case .elu:
+      for i in buffer.indices where buffer[i] <= 0 { buffer[i] = expm1f(buffer[i]) }
+    case .tanh: for i in buffer.indices { buffer[i] = tanhf(buffer[i]) }
+    case .sigmoid:
+      for i in buffer.indices {
+        let x = buffer[i]
+        buffer[i] = x >= 0 ? 1 / (1 + expf(-x)) : expf(x) / (1 + expf(x))
+      }
+    }
+  }
+
+  /// g ← g ⊙ act'(x), with act' written in terms of the output y. Cost O(count).
+  func multiplyByDerivative(
+    _ g: UnsafeMutableBufferPointer<Float>, output y: UnsafeBufferPointer<Float>
+  ) {
+    switch self {
+    case .linear: return
+    case .relu: for i in g.indices where !(y[i] > 0) { g[i] = 0 }
+    case .elu: for i in g.indices where !(y[i] > 0) { g[i] *= y[i] + 1 }
+    case .tanh: for i in g.indices { g[i] *= 1 - y[i] * y[i] }
+    case .sigmoid: for i in g.indices { g[i] *= y[i] * (1 - y[i]) }
+    }
+  }
+}
