@@ -13,6 +13,9 @@ GPOOL_DATA        ?= data
 GPOOL_DATA_MIRROR ?= $(if $(wildcard ../shared/data),../shared/data,)
 # Runs executed in parallel by `make reproduce-*` (default: all cores).
 JOBS              ?= $(shell nproc 2>/dev/null || echo 1)
+# Optional: pin OpenBLAS's kernel set (e.g. Haswell) so that machines with
+# different CPUs run the same BLAS kernels (README, "Threads and determinism").
+BLAS_CORE         ?=
 
 .PHONY: all deps build release test bench data reproduce-table1 format clean help
 
@@ -20,7 +23,7 @@ all: build
 
 help:
 	@echo "make test               install dependencies, build, run the unit tests"
-	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering)"
+	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering); FORCE=1 recomputes, JOBS=N, BLAS_CORE=Haswell pins OpenBLAS's kernels"
 	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
 	@echo "make bench              kernel and training-step timings (release build)"
 	@echo "make deps               install missing Debian packages: $(DEB_PACKAGES)"
@@ -57,7 +60,7 @@ data: release
 
 # Resumable: finished runs are kept; FORCE=1 recomputes them.
 reproduce-table1: release data
-	$(GPOOL) reproduce table1 --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
+	$(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE),) $(GPOOL) reproduce table1 --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

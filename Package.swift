@@ -33,8 +33,10 @@ let package = Package(
     .systemLibrary(
       name: "CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev"])]),
+    // glibc's malloc.h (mallopt), part of libc: no package to install.
+    .systemLibrary(name: "CMalloc"),
 
-    .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "CARPACK"]),
+    .target(name: "TensorCore", dependencies: ["CBLAS", "CLAPACKE", "CARPACK", "CMalloc"]),
     .target(name: "HDF5Store", dependencies: ["CHDF5"]),
     .target(
       name: "GraphData",

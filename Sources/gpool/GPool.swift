@@ -1,4 +1,5 @@
 import ArgumentParser
+import TensorCore
 
 /// The `gpool` command-line tool: the entry point of the harness.
 @main
@@ -7,18 +8,28 @@ struct GPool: ParsableCommand {
     commandName: "gpool",
     abstract: "Reference harness for graph pooling and graph clustering research.",
     discussion: """
-      Reproduces the published tables of MinCutPool, TVGNN and NeuNcut from JSON
-      configs and writes the results as CSV and HDF5 checkpoints.
+      Built: MinCutPool's Table 1 (node clustering on Cora, Citeseer, Pubmed:
+      spectral clustering, DiffPool, MinCutPool) from JSON configs, with CSV and
+      markdown tables and HDF5 checkpoints; readers for the graph-classification
+      datasets. Planned, not implemented yet: graph classification (Table 2),
+      TVGNN and NeuNcut.
 
       Threads: --threads N on a subcommand, or the environment variable
       GPOOL_THREADS (default 1). The same config, seed and thread count give
-      bit-identical numbers.
+      bit-identical numbers on the same machine and OpenBLAS kernel set (see
+      the README, "Threads and determinism").
       """,
     subcommands: [
       ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
       GenerateCommand.self,
       BenchCommand.self,
     ])
+
+  /// Sets the allocator policy of a compute-bound process, then parses and runs.
+  static func main() {
+    MemoryPolicy.reuseFreedMemory()
+    main(nil)
+  }
 }
 
 /// Options shared by the subcommands that compute.

@@ -4,7 +4,8 @@ import TensorCore
 /// One entry of a model's layer list, e.g.
 /// `{"type": "gcs", "units": 16, "activation": "elu"}` or
 /// `{"type": "mincut", "k": 7}`. The same schema serves node clustering
-/// (MP… → pool) and graph classification (MP – pool – MP – pool – MP – readout).
+/// (MP… → pool); graph classification (MP – pool – MP – pool – MP – readout)
+/// is planned and will extend it with readout layers.
 public enum LayerSpec: Codable, Sendable, Equatable {
   case gcs(GCSSpec)
   case mincut(MinCutSpec)

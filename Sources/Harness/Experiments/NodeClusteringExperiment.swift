@@ -22,11 +22,17 @@ public struct NodeClusteringExperiment: Sendable {
   /// Runs executed at the same time (each single-threaded when > 1).
   public let jobs: Int
   public let force: Bool
+  /// Prints one line (no trailing newline) for messages outside the run loop.
   public let log: @Sendable (String) -> Void
+  /// How progress is shown while runs compute (see `ExperimentProgress`).
+  public let progressStyle: ExperimentProgress.Style
+  /// Writes raw text (the progress display), e.g. to standard error.
+  public let write: @Sendable (String) -> Void
 
   public init(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
-    jobs: Int, force: Bool, log: @escaping @Sendable (String) -> Void
+    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style = .lines,
+    log: @escaping @Sendable (String) -> Void
   ) {
     self.spec = spec
     self.rootDirectory = rootDirectory
@@ -35,6 +41,15 @@ public struct NodeClusteringExperiment: Sendable {
     self.jobs = max(1, jobs)
     self.force = force
     self.log = log
+    self.progressStyle = progressStyle
+    write = { text in
+      // Lines go through `log` (which adds the newline); the status line is raw.
+      if text.hasSuffix("\n") && !text.hasPrefix("\r") {
+        log(String(text.dropLast()))
+      } else {
+        FileHandle.standardError.write(Data(text.utf8))
+      }
+    }
   }
 
   struct WorkItem: Sendable {
@@ -122,6 +137,7 @@ public struct NodeClusteringExperiment: Sendable {
       let (ca, cb) = (estimatedCost(a.element), estimatedCost(b.element))
       return ca != cb ? ca > cb : a.offset < b.offset
     }.map(\.element)
+    let costs = pending.map { Double(estimatedCost($0)) }
     let done = items.count - pending.count
     log(
       "\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))"
@@ -133,10 +149,10 @@ public struct NodeClusteringExperiment: Sendable {
     }
     let failures = Mutex<[(runID: String, error: String)]>([])
     let next = Atomic<Int>(0)
-    let finished = Atomic<Int>(0)
-    let clock = ContinuousClock()
-    let start = clock.now
     let jobs = min(self.jobs, max(1, pending.count))
+    let progress = ExperimentProgress(
+      total: pending.count, totalCost: costs.reduce(0, +),
+      style: progressStyle, write: write)
     DispatchQueue.concurrentPerform(iterations: jobs) { _ in
       while true {
         let index = next.add(1, ordering: .relaxed).oldValue
@@ -147,37 +163,31 @@ public struct NodeClusteringExperiment: Sendable {
           config: item.config, configName: item.configName, dataset: dataset, seed: item.seed,
           configSHA256: item.configSHA256,
           dataSHA256: dataset.combinedChecksum, gitCommit: commit)
-        let label =
-          "[\(index + 1)/\(pending.count)] \(dataset.name) \(item.config.method) seed \(item.seed)"
         // A stale result must not outlive a forced or changed run that fails.
         try? FileManager.default.removeItem(atPath: resultPath(item))
-        let runStart = clock.now
-        run.progress = { iteration, total, loss in
-          guard iteration > 0, iteration % 1000 == 0 else { return }
-          let elapsed = seconds(clock.now - runStart)
-          let eta = elapsed / Double(iteration) * Double(total - iteration)
-          log(
-            "\(label): iteration \(iteration)/\(total), loss \(String(format: "%.4f", loss)), run ETA \(formatDuration(eta))"
-          )
+        progress.started(
+          index, label: "\(item.configName) seed \(item.seed)", cost: costs[index])
+        run.progress = { iteration, total, _ in
+          progress.progress(index, iteration: iteration, of: total)
         }
         do {
           let result = try run.run(
             logPath: "\(outputDirectory)/logs/\(item.runID).csv",
             checkpointPath: "\(outputDirectory)/checkpoints/\(item.runID).h5")
           try AtomicFile.write(try JSONEncoder.sortedPretty.encode(result), to: resultPath(item))
-          let count = finished.add(1, ordering: .relaxed).newValue
-          let total = seconds(clock.now - start)
-          let remaining = total / Double(count) * Double(pending.count - count)
-          log(
-            "\(label): NMI \(String(format: "%.3f", result.nmi)), CS \(String(format: "%.3f", result.completeness)), "
-              + "ACC \(String(format: "%.3f", result.accuracy)) in \(formatDuration(result.seconds)); "
-              + "\(count)/\(pending.count) done, ETA \(formatDuration(remaining))")
+          progress.finished(
+            index,
+            result: "NMI \(String(format: "%.3f", result.nmi)), "
+              + "CS \(String(format: "%.3f", result.completeness)), "
+              + "ACC \(String(format: "%.3f", result.accuracy)) in \(formatDuration(result.seconds))"
+          )
         } catch {
           failures.withLock { $0.append((item.runID, "\(error)")) }
-          log("\(label): FAILED: \(error)")
+          progress.failed(index, error: "\(error)")
         }
       }
     }
+    progress.close()
 
     let results = items.compactMap { item in
       storedResult(item).flatMap { $0.configSHA256 == item.configSHA256 ? $0 : nil }

@@ -63,32 +63,26 @@ private func fusedGraphConvolution(
   case .sparse(let x): p = x.multiply(theta)
   case .dense(let x): p = Matrix.product(x.value, theta)
   }
-  var z = Matrix(rows: nodeCount, columns: c)
+  // Z = Ã·P[:, :C] (a gather reading the left half of P in place), then
+  // Z += P[:, C:] + b and the activation, row by row.
+  var z = Matrix(uninitializedRows: nodeCount, columns: c)  // the gather writes all of it
   let width = 2 * c
   z.storage.withUnsafeMutableBufferPointer { zs in
     p.storage.withUnsafeBufferPointer { ps in
+      a.multiply(
+        source: ps.baseAddress!, sourceStride: width, width: c, into: zs.baseAddress!,
+        outputStride: c)
       b.storage.withUnsafeBufferPointer { bs in
-        a.rowOffsets.withUnsafeBufferPointer { offsets in
-          a.columnIndices.withUnsafeBufferPointer { cols in
-            a.values.withUnsafeBufferPointer { vals in
-              let rowCost = (a.nonzeroCount / max(1, nodeCount) + 2) * c
-              Threading.parallelFor(nodeCount, costPerItem: rowCost) { block in
-                for i in block {
-                  let zi = zs.baseAddress! + i * c
-                  let skip = ps.baseAddress! + i * width + c
-                  for j in 0..<c { zi[j] = skip[j] + bs[j] }
-                  for q in Int(offsets[i])..<Int(offsets[i + 1]) {
-                    let v = vals[q]
-                    let message = ps.baseAddress! + Int(cols[q]) * width
-                    for j in 0..<c { zi[j] += v * message[j] }
-                  }
-                }
-                activation.apply(
-                  UnsafeMutableBufferPointer(
-                    rebasing: zs[(block.lowerBound * c)..<(block.upperBound * c)]))
-              }
-            }
+        Threading.parallelFor(nodeCount, costPerItem: (2 + activation.costPerElement) * c) {
+          block in
+          for i in block {
+            let zi = zs.baseAddress! + i * c
+            let skip = ps.baseAddress! + i * width + c
+            for j in 0..<c { zi[j] += skip[j] + bs[j] }
           }
+          activation.apply(
+            UnsafeMutableBufferPointer(
+              rebasing: zs[(block.lowerBound * c)..<(block.upperBound * c)]))
         }
       }
     }
@@ -103,20 +97,25 @@ private func fusedGraphConvolution(
   return messageKernel.tape.record(output, inputs: inputs) { g, needs in
     var dz = g
     dz.storage.withUnsafeMutableBufferPointer { d in
-      output.storage.withUnsafeBufferPointer { y in activation.multiplyByDerivative(d, output: y) }
+      output.storage.withUnsafeBufferPointer { y in
+        Threading.parallelFor(nodeCount, costPerItem: 4 * c) { block in
+          let range = (block.lowerBound * c)..<(block.upperBound * c)
+          activation.multiplyByDerivative(
+            UnsafeMutableBufferPointer(rebasing: d[range]),
+            output: UnsafeBufferPointer(rebasing: y[range]))
+        }
+      }
     }
-    // G2 = [Ãᵀ dZ | dZ] (N×2C), the gradient of P.
-    let message = a.transposeMultiply(dz)
-    var g2 = Matrix(rows: nodeCount, columns: width)
+    // G2 = [Ãᵀ dZ | dZ] (N×2C), the gradient of P, written in place: the
+    // product into the left half, dZ copied into the right half.
+    let transposedAdjacency = a.isKnownSymmetric ? a : a.cachedTranspose
+    var g2 = Matrix(uninitializedRows: nodeCount, columns: width)  // both halves written below
     g2.storage.withUnsafeMutableBufferPointer { out in
-      message.storage.withUnsafeBufferPointer { m in
-        dz.storage.withUnsafeBufferPointer { d in
-          for i in 0..<nodeCount {
-            let row = out.baseAddress! + i * width
-            for j in 0..<c {
-              row[j] = m[i * c + j]
-              row[c + j] = d[i * c + j]
-            }
+      transposedAdjacency.multiply(dz, into: out.baseAddress!, outputStride: width)
+      dz.storage.withUnsafeBufferPointer { d in
+        Threading.parallelFor(nodeCount, costPerItem: c) { block in
+          for i in block {
+            (out.baseAddress! + i * width + c).update(from: d.baseAddress! + i * c, count: c)
           }
         }
       }

@@ -8,33 +8,64 @@
 
 extension Matrix {
   /// Row-wise log-softmax: x_ij − log Σ_k exp(x_ik). Cost O(count).
+  /// Rows are split across threads (each row by one thread, so the result
+  /// does not depend on the thread count).
   func rowLogSoftmax() -> Matrix {
     var out = self
-    for i in 0..<rows {
-      let base = i * columns
-      var m = -Float.infinity
-      for j in 0..<columns { m = max(m, out.storage[base + j]) }
-      var s: Float = 0
-      for j in 0..<columns { s += expf(out.storage[base + j] - m) }
-      let logZ = m + logf(s)
-      for j in 0..<columns { out.storage[base + j] -= logZ }
+    let columns = self.columns
+    out.storage.withUnsafeMutableBufferPointer { o in
+      Threading.parallelFor(rows, costPerItem: 16 * columns) { block in
+        for i in block {
+          let base = i * columns
+          var m = -Float.infinity
+          for j in 0..<columns { m = max(m, o[base + j]) }
+          var s: Float = 0
+          for j in 0..<columns { s += expf(o[base + j] - m) }
+          let logZ = m + logf(s)
+          for j in 0..<columns { o[base + j] -= logZ }
+        }
+      }
     }
     return out
   }
 }
 
-/// Row-wise softmax: y_ij = exp(x_ij) / Σ_k exp(x_ik).
-/// Pullback: ∂/∂x_ij = y_ij (g_ij − Σ_k g_ik y_ik). Cost O(count).
+/// Row-wise softmax: y_ij = exp(x_ij − m_i) / Σ_k exp(x_ik − m_i), m_i =
+/// max_k x_ik (one exponential per element, as Keras computes it).
+/// Pullback: ∂/∂x_ij = y_ij (g_ij − Σ_k g_ik y_ik). Rows are split across
+/// threads (each row by one thread). Cost O(count).
 public func softmax(_ a: Variable) -> Variable {
-  let y = a.value.rowLogSoftmax().map { expf($0) }
-  return a.tape.record(y, inputs: [a]) { g, _ in
+  var y = a.value
+  let (rows, columns) = (y.rows, y.columns)
+  y.storage.withUnsafeMutableBufferPointer { o in
+    Threading.parallelFor(rows, costPerItem: 32 * columns) { block in
+      for i in block {
+        let row = o.baseAddress! + i * columns
+        var m = -Float.infinity
+        for j in 0..<columns { m = max(m, row[j]) }
+        var total: Float = 0
+        for j in 0..<columns {
+          row[j] = expf(row[j] - m)
+          total += row[j]
+        }
+        let inverse = 1 / total
+        for j in 0..<columns { row[j] *= inverse }
+      }
+    }
+  }
+  let output = y
+  return a.tape.record(output, inputs: [a]) { g, _ in
     var d = g
-    for i in 0..<y.rows {
-      let base = i * y.columns
-      var dot: Float = 0
-      for j in 0..<y.columns { dot += g.storage[base + j] * y.storage[base + j] }
-      for j in 0..<y.columns {
-        d.storage[base + j] = y.storage[base + j] * (g.storage[base + j] - dot)
+    d.storage.withUnsafeMutableBufferPointer { ds in
+      output.storage.withUnsafeBufferPointer { ys in
+        Threading.parallelFor(rows, costPerItem: 4 * columns) { block in
+          for i in block {
+            let base = i * columns
+            var dot: Float = 0
+            for j in 0..<columns { dot += ds[base + j] * ys[base + j] }
+            for j in 0..<columns { ds[base + j] = ys[base + j] * (ds[base + j] - dot) }
+          }
+        }
       }
     }
     return [d]

@@ -11,6 +11,16 @@
 public enum PointwiseActivation: Sendable {
   case linear, relu, elu, tanh, sigmoid
 
+  /// Rough cost of one element in multiply-adds, for deciding whether a
+  /// pass is worth splitting across threads: the exponentials of ELU, tanh
+  /// and the sigmoid (libm calls) cost tens of multiply-adds each.
+  var costPerElement: Int {
+    switch self {
+    case .linear, .relu: 1
+    case .elu, .tanh, .sigmoid: 32
+    }
+  }
+
   /// y = act(x) in place over `buffer`. Cost O(count).
   func apply(_ buffer: UnsafeMutableBufferPointer<Float>) {
     switch self {
@@ -33,8 +43,10 @@ public enum PointwiseActivation: Sendable {
   ) {
     switch self {
     case .linear: return
-    case .relu: for i in g.indices where !(y[i] > 0) { g[i] = 0 }
-    case .elu: for i in g.indices where !(y[i] > 0) { g[i] *= y[i] + 1 }
+    // Selects rather than branches: the sign pattern is random, and a select
+    // vectorises.
+    case .relu: for i in g.indices { g[i] = y[i] > 0 ? g[i] : 0 }
+    case .elu: for i in g.indices { g[i] *= y[i] > 0 ? 1 : y[i] + 1 }
     case .tanh: for i in g.indices { g[i] *= 1 - y[i] * y[i] }
     case .sigmoid: for i in g.indices { g[i] *= y[i] * (1 - y[i]) }
     }

@@ -12,30 +12,63 @@ extension SparseMatrix {
   public func multiply(_ x: Matrix) -> Matrix {
     precondition(
       columns == x.rows, "Sparse product: A is \(rows)×\(columns), X is \(x.rows)×\(x.columns)")
-    let n = x.columns
-    var out = Matrix(rows: rows, columns: n)
-    if n == 0 { return out }
+    // The gather writes every element (zero for an empty row).
+    var out = Matrix(uninitializedRows: rows, columns: x.columns)
     out.storage.withUnsafeMutableBufferPointer { o in
-      let outBase = o.baseAddress!
       x.storage.withUnsafeBufferPointer { xs in
-        let source = xs.baseAddress!
-        rowOffsets.withUnsafeBufferPointer { offsets in
-          columnIndices.withUnsafeBufferPointer { cols in
-            values.withUnsafeBufferPointer { vals in
-              let avgRowCost = (nonzeroCount / max(1, rows) + 1) * n
-              Threading.parallelFor(rows, costPerItem: avgRowCost) { block in
-                for i in block {
-                  gatherRow(
-                    Int(offsets[i])..<Int(offsets[i + 1]), columns: cols, values: vals,
-                    source: source, width: n, into: outBase + i * n)
-                }
+        multiply(
+          source: xs.baseAddress!, sourceStride: x.columns, width: x.columns,
+          into: o.baseAddress!, outputStride: x.columns)
+      }
+    }
+    return out
+  }
+
+  /// Writes `A · X` into columns `0..<X.columns` of rows of `output`, whose
+  /// row stride is `outputStride` (≥ X.columns): the product lands inside a
+  /// wider matrix without a copy. Same gather, threading and result as
+  /// `multiply`. Cost 2·nnz·n floating-point operations.
+  public func multiply(
+    _ x: Matrix, into output: UnsafeMutablePointer<Float>, outputStride: Int
+  ) {
+    precondition(
+      columns == x.rows && outputStride >= x.columns,
+      "Sparse product: A is \(rows)×\(columns), X is \(x.rows)×\(x.columns)")
+    x.storage.withUnsafeBufferPointer { xs in
+      multiply(
+        source: xs.baseAddress!, sourceStride: x.columns, width: x.columns, into: output,
+        outputStride: outputStride)
+    }
+  }
+
+  /// The gather behind every product: row `i` of the output (at `output +
+  /// i·outputStride`, `width` values) = Σ_p values[p] · row `columnIndices[p]`
+  /// of the source (at `source + r·sourceStride`, its first `width` values),
+  /// so either side may be a column block of a wider matrix. Rows are split
+  /// across threads when the work is worth it. Timed by `KernelClock`.
+  /// Cost 2·nnz·width floating-point operations.
+  public func multiply(
+    source: UnsafePointer<Float>, sourceStride: Int, width n: Int,
+    into output: UnsafeMutablePointer<Float>, outputStride: Int
+  ) {
+    if n == 0 { return }
+    KernelClock.measure {
+      rowOffsets.withUnsafeBufferPointer { offsets in
+        columnIndices.withUnsafeBufferPointer { cols in
+          values.withUnsafeBufferPointer { vals in
+            let avgRowCost = (nonzeroCount / max(1, rows) + 1) * n
+            Threading.parallelFor(rows, costPerItem: avgRowCost) { block in
+              for i in block {
+                gatherRow(
+                  Int(offsets[i])..<Int(offsets[i + 1]), columns: cols, values: vals,
+                  source: source, width: n, sourceStride: sourceStride,
+                  into: output + i * outputStride)
               }
             }
           }
         }
       }
     }
-    return out
   }
 
   /// `Aᵀ · G` for CSR `A` (m×k) and dense `G` (m×n).
@@ -77,6 +110,8 @@ extension SparseMatrix {
     let n = g.columns
     var out = Matrix(rows: columns, columns: n)
     if n == 0 { return out }
+    let clock = KernelClock.beginKernel()
+    defer { KernelClock.endKernel(clock) }
     let work = nonzeroCount * n
     let threads =
       work >= Threading.minimumParallelWork ? min(Threading.threadCount, max(1, rows)) : 1
@@ -135,17 +170,20 @@ final class TransposeCache: Sendable {
 /// target[0..<width] = Σ_{p ∈ range} values[p] · source[columns[p] * width ..< +width],
 /// 16 columns at a time in SIMD registers, then 4, then one; terms are added
 /// in the order of `range`.
+/// Row `r` of the source starts at `source + r * sourceStride` (default:
+/// `width`, a dense matrix of that width).
 @inline(__always)
 func gatherRow(
   _ range: Range<Int>, columns cols: UnsafeBufferPointer<Int32>,
   values vals: UnsafeBufferPointer<Float>, source: UnsafePointer<Float>, width n: Int,
-  into target: UnsafeMutablePointer<Float>
+  sourceStride: Int? = nil, into target: UnsafeMutablePointer<Float>
 ) {
+  let stride = sourceStride ?? n
   var j = 0
   while j + 16 <= n {
     var acc = SIMD16<Float>()
     for p in range {
-      let row = UnsafeRawPointer(source + Int(cols[p]) * n + j)
+      let row = UnsafeRawPointer(source + Int(cols[p]) * stride + j)
       acc += vals[p] * row.loadUnaligned(as: SIMD16<Float>.self)
     }
     UnsafeMutableRawPointer(target + j).storeBytes(of: acc, as: SIMD16<Float>.self)
@@ -154,7 +192,7 @@ func gatherRow(
   while j + 4 <= n {
     var acc = SIMD4<Float>()
     for p in range {
-      let row = UnsafeRawPointer(source + Int(cols[p]) * n + j)
+      let row = UnsafeRawPointer(source + Int(cols[p]) * stride + j)
       acc += vals[p] * row.loadUnaligned(as: SIMD4<Float>.self)
     }
     UnsafeMutableRawPointer(target + j).storeBytes(of: acc, as: SIMD4<Float>.self)
@@ -162,7 +200,7 @@ func gatherRow(
   }
   while j < n {
     var acc: Float = 0
-    for p in range { acc += vals[p] * source[Int(cols[p]) * n + j] }
+    for p in range { acc += vals[p] * source[Int(cols[p]) * stride + j] }
     target[j] = acc
     j += 1
   }

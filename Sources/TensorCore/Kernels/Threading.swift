@@ -2,7 +2,10 @@ import CBLAS
 import Dispatch
 import Synchronization
 
-/// The number of threads used by OpenBLAS and by this module's own kernels.
+/// The number of threads used by this module's kernels: the sparse products,
+/// the fused ops, and the dense products, which split large `sgemm` calls
+/// across threads themselves (OpenBLAS stays on one thread: see
+/// `Matrix.product`).
 ///
 /// Results are bit-identical for the same seed and the same thread count:
 /// every parallel kernel here splits work into contiguous blocks whose
@@ -14,17 +17,14 @@ public enum Threading {
   /// The configured thread count (default 1).
   public static var threadCount: Int { current.load(ordering: .relaxed) }
 
-  /// OpenBLAS starts with one thread per core; this makes its default agree
-  /// with ours (1) before the first product. Evaluated once (lazy static).
+  /// OpenBLAS starts with one thread per core; it is set to one thread
+  /// before the first product and kept there. Evaluated once (lazy static).
   static let openBLASDefaultApplied: Void = openblas_set_num_threads(1)
 
-  /// Sets the thread count for OpenBLAS and for the sparse kernels.
-  /// Values below 1 are treated as 1.
+  /// Sets the thread count of the kernels. Values below 1 are treated as 1.
   public static func setThreadCount(_ count: Int) {
-    let n = max(1, count)
     _ = openBLASDefaultApplied
-    current.store(n, ordering: .relaxed)
-    openblas_set_num_threads(Int32(n))
+    current.store(max(1, count), ordering: .relaxed)
   }
 
   /// The thread count requested by the environment variable `GPOOL_THREADS`,
@@ -40,7 +40,7 @@ public enum Threading {
   /// thread count, so results are deterministic.
   /// Below this many multiply-adds a kernel runs on one thread: dispatching
   /// to a second core costs about as much (measured with `gpool bench`).
-  public static let minimumParallelWork = 32_768
+  public static let minimumParallelWork = 1 << 22
 
   @inlinable
   public static func parallelFor(

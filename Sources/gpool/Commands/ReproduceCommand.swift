@@ -35,7 +35,7 @@ struct ReproduceCommand: ParsableCommand {
     let runner = NodeClusteringExperiment(
       spec: spec, rootDirectory: root, dataDirectory: options.data.resolved,
       outputDirectory: options.output ?? "\(root)/results/\(experiment)", jobs: jobs,
-      force: options.force, log: logToStandardError)
+      force: options.force, progressStyle: options.progressStyle, log: logToStandardError)
     let clock = ContinuousClock()
     let start = clock.now
     defer {

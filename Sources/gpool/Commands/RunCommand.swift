@@ -53,6 +53,6 @@ struct RunCommand: ParsableCommand {
       NodeClusteringExperiment(
         spec: spec, rootDirectory: ".", dataDirectory: options.data.resolved,
         outputDirectory: options.output ?? "results/runs/\(name)", jobs: jobs,
-        force: options.force, log: logToStandardError))
+        force: options.force, progressStyle: options.progressStyle, log: logToStandardError))
   }
 }

@@ -32,6 +32,12 @@ struct ExperimentRunOptions: ParsableArguments {
 
   @OptionGroup var threadOptions: ThreadOptions
 
+  /// On a terminal one status line redrawn in place; otherwise (a log file,
+  /// CI, `| tee`) one line per finished run and a heartbeat every 30 s.
+  var progressStyle: ExperimentProgress.Style {
+    isatty(STDERR_FILENO) == 1 ? .statusLine : .lines
+  }
+
   func validate() throws {
     if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
     if (jobs ?? 2) > 1, let threads = threadOptions.threads, threads > 1 {

@@ -1,0 +1,152 @@
+import Foundation
+import Synchronization
+
+/// What an experiment tells the person watching it, in one of two forms:
+///
+/// - `statusLine` (a terminal): one line, redrawn in place at most four times
+///   a second, with runs done / total, the runs in progress and the ETA;
+///   other messages (loaded data, failures) are printed above it.
+/// - `lines` (a log file, CI, `| tee`): one line per finished run, and while
+///   runs are in progress a heartbeat line at most every 30 seconds.
+///
+/// The ETA weighs each run by its estimated cost (nodes × iterations), so a
+/// few long Pubmed runs are not averaged with many short Cora runs.
+/// Thread-safe: parallel runs report into one instance.
+public final class ExperimentProgress: Sendable {
+  public enum Style: Sendable { case statusLine, lines }
+
+  private struct Running {
+    let label: String
+    let cost: Double
+    var fraction: Double
+  }
+
+  private struct State {
+    var done = 0
+    var doneCost = 0.0
+    var running: [Int: Running] = [:]
+    var lastLine: ContinuousClock.Instant
+    var lastDraw: ContinuousClock.Instant
+    var statusShown = false
+  }
+
+  public let style: Style
+  private let total: Int
+  private let totalCost: Double
+  private let write: @Sendable (String) -> Void
+  private let clock = ContinuousClock()
+  private let start: ContinuousClock.Instant
+  private let state: Mutex<State>
+  /// Seconds between heartbeat lines in the `lines` style.
+  public static let heartbeatSeconds = 30.0
+
+  /// - Parameters:
+  ///   - total: runs to do; `totalCost`: the sum of their cost estimates.
+  ///   - write: prints one piece of text (a newline is added by the caller's
+  ///     text, not here), e.g. to standard error.
+  public init(
+    total: Int, totalCost: Double, style: Style, write: @escaping @Sendable (String) -> Void
+  ) {
+    self.total = total
+    self.totalCost = max(totalCost, 1)
+    self.style = style
+    self.write = write
+    start = clock.now
+    state = Mutex(State(lastLine: start, lastDraw: start - .seconds(1)))
+  }
+
+  /// A message that is not about one run's progress (printed as a line).
+  public func message(_ text: String) {
+    state.withLock { s in printLine(text, &s) }
+  }
+
+  /// Run `id` (its position in the run list) starts.
+  public func started(_ id: Int, label: String, cost: Double) {
+    state.withLock { s in
+      s.running[id] = Running(label: label, cost: cost, fraction: 0)
+      if style == .statusLine { drawStatus(&s, force: true) }
+    }
+  }
+
+  /// Run `id` has done `iteration` of `iterations`.
+  public func progress(_ id: Int, iteration: Int, of iterations: Int) {
+    state.withLock { s in
+      s.running[id]?.fraction = Double(iteration) / Double(max(1, iterations))
+      switch style {
+      case .statusLine: drawStatus(&s, force: false)
+      case .lines:
+        if seconds(clock.now - s.lastLine) >= Self.heartbeatSeconds {
+          printLine("… " + summary(s), &s)
+        }
+      }
+    }
+  }
+
+  /// Run `id` finished; `result` describes it (scores, time).
+  public func finished(_ id: Int, result: String) {
+    state.withLock { s in
+      let run = s.running.removeValue(forKey: id)
+      s.done += 1
+      s.doneCost += run?.cost ?? 0
+      switch style {
+      case .statusLine: drawStatus(&s, force: true)
+      case .lines:
+        printLine("[\(s.done)/\(total)] \(run?.label ?? "run"): \(result); ETA \(eta(s))", &s)
+      }
+    }
+  }
+
+  /// Run `id` failed: always a line of its own.
+  public func failed(_ id: Int, error: String) {
+    state.withLock { s in
+      let run = s.running.removeValue(forKey: id)
+      s.done += 1
+      s.doneCost += run?.cost ?? 0
+      printLine("\(run?.label ?? "run"): FAILED: \(error)", &s)
+    }
+  }
+
+  /// Ends the status line (moves to a fresh line) once everything is done.
+  public func close() {
+    state.withLock { s in
+      if s.statusShown {
+        write("\r\u{1B}[2K" + summary(s) + "\n")
+        s.statusShown = false
+      }
+    }
+  }
+
+  private func printLine(_ text: String, _ s: inout State) {
+    write((s.statusShown ? "\r\u{1B}[2K" : "") + text + "\n")
+    s.statusShown = false
+    s.lastLine = clock.now
+    if style == .statusLine { drawStatus(&s, force: true) }
+  }
+
+  private func drawStatus(_ s: inout State, force: Bool) {
+    let now = clock.now
+    guard force || seconds(now - s.lastDraw) >= 0.25 else { return }
+    s.lastDraw = now
+    write("\r\u{1B}[2K" + summary(s))
+    s.statusShown = true
+  }
+
+  /// "12/90 runs done; running: pubmed MinCutPool seed 3 (40%), …; ETA 3m10s".
+  private func summary(_ s: State) -> String {
+    let running = s.running.keys.sorted().map { id in
+      let r = s.running[id]!
+      return "\(r.label) (\(Int((r.fraction * 100).rounded(.down)))%)"
+    }
+    return "\(s.done)/\(total) runs done"
+      + (running.isEmpty ? "" : "; running: " + running.joined(separator: ", "))
+      + "; ETA \(eta(s))"
+  }
+
+  /// Remaining cost at the rate observed so far.
+  private func eta(_ s: State) -> String {
+    let progressed = s.doneCost + s.running.values.reduce(0) { $0 + $1.cost * $1.fraction }
+    guard progressed > 0 else { return "?" }
+    let elapsed = seconds(clock.now - start)
+    return formatDuration(elapsed / progressed * max(0, totalCost - progressed))
+  }
+}
