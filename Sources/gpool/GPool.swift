@@ -36,7 +36,8 @@ struct GPool: ParsableCommand {
 struct ThreadOptions: ParsableArguments {
   @Option(
     name: .long,
-    help: "Threads for OpenBLAS and the sparse kernels (default: $GPOOL_THREADS, else 1).")
+    help:
+      "Threads of the kernels: sparse and dense products, fused ops (default: $GPOOL_THREADS, else 1).")
   var threads: Int?
 
   func validate() throws {

@@ -163,7 +163,7 @@ public enum DataManifest {
       original: "planetoid/pubmed/ind.pubmed.allx",
       substitute: "planetoid/pubmed/pubmed-allx-6sig.npz",
       note: "features from pubmed-allx-6sig.npz, a substitute for ind.pubmed.allx rounded to "
-        + "6 significant digits (not byte-identical to the original)")
+        + "6 significant digits, not byte-identical to the original")
   ]
 
   /// The stand-in of a file name or relative path, if it has one.

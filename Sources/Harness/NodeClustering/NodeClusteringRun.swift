@@ -28,7 +28,8 @@ public struct NodeClusteringResult: Codable, Sendable, Equatable {
   public var scoredNodes: Int
   public var unscoredNodes: Int
   /// The file the features came from (`ind.cora.allx`, or Pubmed's
-  /// stand-in `pubmed-allx-6sig.npz`). Optional: absent in older results.
+  /// stand-in `pubmed-allx-6sig.npz`); `nil` for a method that reads no
+  /// features (spectral clustering) and in older results.
   public var featureFile: String?
   /// Where the numbers were computed (see `ComputeEnvironment`): the CPU,
   /// the OpenBLAS kernel set and the OpenBLAS build. Absent in older results.
@@ -156,7 +157,9 @@ public struct NodeClusteringRun {
       seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
       threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
       dataSHA256: dataSHA256, scoredNodes: scored.count,
-      unscoredNodes: dataset.nodeCount - scored.count, featureFile: dataset.featureFile,
+      unscoredNodes: dataset.nodeCount - scored.count,
+      // Baselines (spectral clustering) read only the graph, not the features.
+      featureFile: config.baseline == nil ? dataset.featureFile : nil,
       cpuModel: ComputeEnvironment.cpuModel, blasCore: ComputeEnvironment.blasCoreName,
       blasConfig: ComputeEnvironment.blasConfig)
   }

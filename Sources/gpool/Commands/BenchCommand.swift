@@ -8,12 +8,16 @@ import TensorCore
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Time the sparse kernels and one GCS training step (use a release build).",
+    abstract: "Time the sparse kernels and one MinCutPool training step (use a release build).",
     discussion: """
       Builds a synthetic graph (default: 2708 nodes, 5300 undirected edges,
-      1433 binary features at 1.3% density, like Cora) and reports the median
-      time and GFLOP/s of the sparse×dense products, and the milliseconds of one
-      forward+backward+Adam step of GCS(16, ELU) → softmax → Frobenius norm.
+      1433 binary features at 1.3% density, like Cora) or loads a Planetoid
+      dataset (--dataset), and reports the median time and GFLOP/s of the
+      sparse×dense products, each sparse product of one MinCutPool step timed
+      alone and their sum, the milliseconds of one forward+backward+Adam step
+      of GCS(16, ELU) → softmax → Frobenius norm and of one MinCutPool
+      iteration (GCS(16, ELU) → K clusters, L_c + L_o), and how the step
+      compares with its sparse products (timed inside the step and alone).
       """)
 
   @OptionGroup var threadOptions: ThreadOptions

@@ -12,7 +12,11 @@ struct ReproduceCommand: ParsableCommand {
       whose result is not yet in <output>/runs/, and writes runs.csv, summary.csv
       and <experiment>.md beside the published numbers (output default:
       results/<experiment>). Re-running resumes; --force recomputes everything.
-      Results do not depend on --jobs.
+      Results do not depend on --jobs. The longest runs start first.
+
+      Progress goes to standard error: on a terminal one status line redrawn in
+      place (runs done, runs in progress, ETA); otherwise one line per finished
+      run and a heartbeat at most every 30 s.
       """)
 
   @Argument(help: "The experiment: a folder name under Experiments/ (e.g. table1).")
