@@ -37,7 +37,8 @@ struct ThreadOptions: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "Threads of the kernels: sparse and dense products, fused ops (default: $GPOOL_THREADS, else 1).")
+      "Threads of the kernels: sparse and dense products, fused ops (default: $GPOOL_THREADS, else 1)."
+  )
   var threads: Int?
 
   func validate() throws {
