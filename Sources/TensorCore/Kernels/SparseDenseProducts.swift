@@ -180,24 +180,19 @@ func gatherRow(
 ) {
   let stride = sourceStride ?? n
   var j = 0
-  while j + 16 <= n {
-    var acc = SIMD16<Float>()
+  // Columns j..<j+V.scalarCount of the output, accumulated in one register.
+  @inline(__always)
+  func block<V: SIMD>(_: V.Type) where V.Scalar == Float {
+    var acc = V()
     for p in range {
       let row = UnsafeRawPointer(source + Int(cols[p]) * stride + j)
-      acc += vals[p] * row.loadUnaligned(as: SIMD16<Float>.self)
+      acc += vals[p] * row.loadUnaligned(as: V.self)
     }
-    UnsafeMutableRawPointer(target + j).storeBytes(of: acc, as: SIMD16<Float>.self)
-    j += 16
+    UnsafeMutableRawPointer(target + j).storeBytes(of: acc, as: V.self)
+    j += V.scalarCount
   }
-  while j + 4 <= n {
-    var acc = SIMD4<Float>()
-    for p in range {
-      let row = UnsafeRawPointer(source + Int(cols[p]) * stride + j)
-      acc += vals[p] * row.loadUnaligned(as: SIMD4<Float>.self)
-    }
-    UnsafeMutableRawPointer(target + j).storeBytes(of: acc, as: SIMD4<Float>.self)
-    j += 4
-  }
+  while j + 16 <= n { block(SIMD16<Float>.self) }
+  while j + 4 <= n { block(SIMD4<Float>.self) }
   while j < n {
     var acc: Float = 0
     for p in range { acc += vals[p] * source[Int(cols[p]) * stride + j] }
