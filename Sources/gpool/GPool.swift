@@ -34,16 +34,21 @@ struct GPool: ParsableCommand {
 
 /// Options shared by the subcommands that compute.
 struct ThreadOptions: ParsableArguments {
+  /// Upper bound of --threads and --jobs: far more than the kernels can use
+  /// (they split work into one block per thread), small enough that a typo
+  /// such as 100000 cannot start a thread storm.
+  static let maximum = 256
+
   @Option(
-    name: .long,
+    name: .long, parsing: .unconditional,
     help:
-      "Threads of the kernels: sparse and dense products, fused ops (default: $GPOOL_THREADS, else 1)."
+      "Threads of the kernels: sparse and dense products, fused ops; 1…\(maximum) (default: $GPOOL_THREADS, else 1)."
   )
   var threads: Int?
 
   func validate() throws {
-    if let threads, threads < 1 {
-      throw ValidationError("--threads must be at least 1, got \(threads).")
+    if let threads, !(1...Self.maximum).contains(threads) {
+      throw ValidationError("--threads must be in 1…\(Self.maximum), got \(threads).")
     }
   }
 }

@@ -101,6 +101,25 @@ final class NodeClusteringExperimentTests: XCTestCase {
     try String(contentsOf: root.appendingPathComponent("results/\(relative)"), encoding: .utf8)
   }
 
+  /// Runs whose data is missing are reported back (so the command exits
+  /// non-zero), not only as "skipped" rows.
+  func testRunsWithMissingDataAreReturnedAsNotDone() throws {
+    let spec = try ExperimentSpec.load(
+      from: root.appendingPathComponent("Experiments/tiny/experiment.json").path)
+    let empty = root.appendingPathComponent("no-data").path
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let problems = try NodeClusteringExperiment(
+      spec: spec, rootDirectory: root.path, dataDirectory: empty,
+      outputDirectory: root.appendingPathComponent("results").path, jobs: 1, force: false,
+      log: { _ in }
+    ).run()
+    XCTAssertEqual(problems.count, 5 * 2, "every (config, seed) could not be done")
+    XCTAssertTrue(
+      problems.allSatisfy { $0.error.hasPrefix("skipped: ") && $0.error.contains("not found") },
+      "\(problems)")
+    XCTAssertTrue(try text("tiny.md").contains("skipped: "))
+  }
+
   func testRunWritesEveryOutputResumesAndIsDeterministic() throws {
     let pubmedAvailable = ["ind.pubmed.allx", "pubmed-allx-6sig.npz"].contains {
       FileManager.default.fileExists(atPath: "\(Self.mirror!)/planetoid/pubmed/\($0)")

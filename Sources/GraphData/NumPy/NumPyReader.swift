@@ -274,7 +274,7 @@ public enum NumPyReader {
     guard case .object(let object) = value, object.type == SafeUnpickler.ndarray,
       case .tuple(var state) = object.state
     else {
-      throw fail("an object-array pickle holding a \(value.kindName)", "a numpy.ndarray")
+      throw fail("an object-array pickle holding \(value.kindWithArticle)", "a numpy.ndarray")
     }
     if state.count == 5, state[0].intValue == 1 { state.removeFirst() }
     guard state.count == 4 else {
@@ -282,7 +282,10 @@ public enum NumPyReader {
     }
     guard case .tuple(let shapeItems) = state[0], shapeItems.map(\.intValue) == header.shape
     else {
-      throw fail("pickled array shape \(state[0])", "the header's shape \(header.shape)")
+      throw fail(
+        "pickled array shape \(state[0].pythonLiteral)",
+        "the header's shape (\(header.shape.map(String.init).joined(separator: ", "))\(header.shape.count == 1 ? "," : ""))"
+      )
     }
     guard case .object(let dtype) = state[1], dtype.type == SafeUnpickler.dtype,
       let code = dtype.arguments.first?.text, code == "O8" || code == "O"
@@ -290,13 +293,13 @@ public enum NumPyReader {
       throw fail("a pickled array whose dtype is \(state[1])", "dtype('O')")
     }
     guard let fortran = state[2].intValue else {
-      throw fail("an order flag that is a \(state[2].kindName)", "a bool")
+      throw fail("an order flag that is \(state[2].kindWithArticle)", "a bool")
     }
     if fortran != 0 && header.shape.count > 1 {
       throw fail("a Fortran-ordered \(header.shape.count)-d object array", "C order")
     }
     guard case .list(let items) = state[3] else {
-      throw fail("object-array data that is a \(state[3].kindName)", "a list of the elements")
+      throw fail("object-array data that is \(state[3].kindWithArticle)", "a list of the elements")
     }
     guard items.count == header.count else {
       throw fail(

@@ -86,7 +86,7 @@ extension PickleValue {
         source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
     guard case .object(let object) = self, object.type == SafeUnpickler.ndarray else {
-      throw fail("a \(kindName)", "a NumPy array (numpy.ndarray)")
+      throw fail("\(kindWithArticle)", "a NumPy array (numpy.ndarray)")
     }
     guard case .tuple(var state) = object.state else {
       throw fail("a NumPy array without its state", "a (version, shape, dtype, order, data) state")
@@ -102,7 +102,7 @@ extension PickleValue {
       throw fail("an array state of \(state.count) items", "4 or 5 items")
     }
     guard case .tuple(let shapeItems) = state[0] else {
-      throw fail("an array shape that is a \(state[0].kindName)", "a tuple of sizes")
+      throw fail("an array shape that is \(state[0].kindWithArticle)", "a tuple of sizes")
     }
     var shape: [Int] = []
     var count = 1
@@ -117,14 +117,14 @@ extension PickleValue {
     }
     let kind = try state[1].numpyDType(source: source)
     guard let fortran = state[2].intValue else {
-      throw fail("an order flag that is a \(state[2].kindName)", "a bool")
+      throw fail("an order flag that is \(state[2].kindWithArticle)", "a bool")
     }
     if fortran != 0 && shape.count > 1 {
       throw fail("a Fortran-ordered \(shape.count)-d array", "C order")
     }
     guard case .bytes(let raw) = state[3] else {
       throw fail(
-        "array data that is a \(state[3].kindName)",
+        "array data that is \(state[3].kindWithArticle)",
         "a byte string (object arrays are not supported)")
     }
     let (expectedBytes, overflow) = count.multipliedReportingOverflow(by: kind.size)
@@ -159,7 +159,7 @@ extension PickleValue {
     guard case .object(let object) = self, object.type == SafeUnpickler.dtype,
       let code = object.arguments.first?.text
     else {
-      throw fail("a \(kindName) as the array's dtype", "a numpy.dtype")
+      throw fail("\(kindWithArticle) as the array's dtype", "a numpy.dtype")
     }
     // The type code may carry its own byte order ('<i4'); the state tuple
     // (version, byteorder, subarray, names, fields, …) carries it otherwise.
@@ -202,7 +202,7 @@ extension PickleValue {
         source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
     guard case .object(let object) = self, object.type == SafeUnpickler.csrMatrix else {
-      throw fail("a \(kindName)", "a SciPy CSR matrix (scipy.sparse.csr.csr_matrix)")
+      throw fail("\(kindWithArticle)", "a SciPy CSR matrix (scipy.sparse.csr.csr_matrix)")
     }
     guard let state = object.state, case .dict = state else {
       throw fail("a CSR matrix without its attribute dict", "_shape, indices, indptr and data")
@@ -248,7 +248,7 @@ extension PickleValue {
         source: source, offset: nil, reason: .unexpectedValue(found: found, expected: expected))
     }
     guard case .dict(let entries, _) = self else {
-      throw fail("a \(kindName)", "a dict of node id → list of neighbour ids")
+      throw fail("\(kindWithArticle)", "a dict of node id → list of neighbour ids")
     }
     var result: [(node: Int, neighbours: [Int])] = []
     result.reserveCapacity(entries.count)
@@ -258,7 +258,7 @@ extension PickleValue {
       }
       guard case .list(let items) = entry.value else {
         throw fail(
-          "a \(entry.value.kindName) as the neighbours of node \(node)", "a list of node ids")
+          "\(entry.value.kindWithArticle) as the neighbours of node \(node)", "a list of node ids")
       }
       var neighbours: [Int] = []
       neighbours.reserveCapacity(items.count)

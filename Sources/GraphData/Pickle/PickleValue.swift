@@ -83,6 +83,36 @@ public indirect enum PickleValue: Hashable, Sendable {
     }
   }
 
+  /// `kindName` with its indefinite article ("an int", "a tuple of 2"),
+  /// for error messages.
+  public var kindWithArticle: String { withIndefiniteArticle(kindName) }
+
+  /// The value as Python would print it (`(31,)`, `[1, 2]`, `'text'`,
+  /// `numpy.ndarray`), shortened after 8 items or 40 characters, for error
+  /// messages that show a value a user wrote.
+  public var pythonLiteral: String {
+    func items(_ values: [PickleValue]) -> String {
+      values.prefix(8).map(\.pythonLiteral).joined(separator: ", ")
+        + (values.count > 8 ? ", … (\(values.count) items)" : "")
+    }
+    func quoted(_ text: String) -> String {
+      "'" + String(text.prefix(40)) + (text.count > 40 ? "…" : "") + "'"
+    }
+    switch self {
+    case .none: return "None"
+    case .bool(let b): return b ? "True" : "False"
+    case .int(let i): return "\(i)"
+    case .float(let d): return "\(d)"
+    case .bytes: return quoted(text ?? "")
+    case .string(let s): return "u" + quoted(s)
+    case .tuple(let v): return v.count == 1 ? "(\(v[0].pythonLiteral),)" : "(\(items(v)))"
+    case .list(let v): return "[\(items(v))]"
+    case .dict(let entries, _): return "{… \(entries.count) entries}"
+    case .global(let g): return g.description
+    case .object(let o): return "<\(o.type) object>"
+    }
+  }
+
   /// The text of a `str` (decoded as latin-1, which maps bytes 1:1) or a
   /// `unicode` value; `nil` for other kinds.
   public var text: String? {
@@ -108,4 +138,10 @@ public indirect enum PickleValue: Hashable, Sendable {
     guard case .dict(let entries, _) = self else { return nil }
     return entries.last { $0.key.text == key }?.value
   }
+}
+
+/// "an int", "a tuple of 2", "an unicode" → by the first letter's sound as
+/// spelled (good enough for the kind names used in messages).
+func withIndefiniteArticle(_ name: String) -> String {
+  ("aeioAEIO".contains(name.first ?? "x") ? "an " : "a ") + name
 }

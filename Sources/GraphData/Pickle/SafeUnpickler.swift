@@ -89,6 +89,8 @@ private indirect enum Raw {
   case object(ObjectBox)
   case global(PickleGlobal)
 
+  var kindWithArticle: String { withIndefiniteArticle(kindName) }
+
   var kindName: String {
     switch self {
     case .leaf(let v): v.kindName
@@ -225,7 +227,7 @@ private struct Machine {
       case 0x62:  // BUILD: set the state of the object below
         let state = try pop()
         guard case .object(let object) = try peek() else {
-          throw failure(.malformed("BUILD applied to a \(try peek().kindName), not an object"))
+          throw failure(.malformed("BUILD applied to \(try peek().kindWithArticle), not an object"))
         }
         guard object.state == nil else {
           throw failure(.malformed("BUILD applied twice to a \(object.type) object"))
@@ -384,7 +386,7 @@ private struct Machine {
   mutating func popGlobal(for name: String) throws -> PickleGlobal {
     let value = try pop()
     guard case .global(let global) = value else {
-      throw failure(.malformed("\(name) expects a class, found a \(value.kindName)"))
+      throw failure(.malformed("\(name) expects a class, found \(value.kindWithArticle)"))
     }
     return global
   }
@@ -392,7 +394,7 @@ private struct Machine {
   func listOnTop() throws -> ListBox {
     let top = try peek()
     guard case .list(let list) = top else {
-      throw failure(.malformed("appending to a \(top.kindName), not a list"))
+      throw failure(.malformed("appending to \(top.kindWithArticle), not a list"))
     }
     return list
   }
@@ -400,7 +402,7 @@ private struct Machine {
   func dictOnTop() throws -> DictBox {
     let top = try peek()
     guard case .dict(let dict) = top else {
-      throw failure(.malformed("setting items of a \(top.kindName), not a dict"))
+      throw failure(.malformed("setting items of \(top.kindWithArticle), not a dict"))
     }
     return dict
   }

@@ -64,8 +64,9 @@ public struct NodeClusteringExperiment: Sendable {
     var runID: String { "\(configName)-seed\(seed)" }
   }
 
-  /// Runs what is missing and rewrites the tables. Returns the failures
-  /// (run id and error) of runs that did not finish; finished runs are kept.
+  /// Runs what is missing and rewrites the tables. Returns the runs that
+  /// could not be done (run id and reason): failures, and runs skipped
+  /// because their dataset's files are missing; finished runs are kept.
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
     let paper = try spec.paperNumbers.map { try PaperNumber.load(from: resolve($0)) } ?? []
@@ -143,6 +144,11 @@ public struct NodeClusteringExperiment: Sendable {
       "\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))"
     )
 
+    // What a killed earlier run left behind (temporary files of dead processes).
+    let stale = AtomicFile.removeStaleTemporaries(in: outputDirectory)
+    if !stale.isEmpty {
+      log("removed \(stale.count) temporary file(s) left by an interrupted earlier run")
+    }
     for folder in ["runs", "logs", "checkpoints"] {
       try FileManager.default.createDirectory(
         atPath: "\(outputDirectory)/\(folder)", withIntermediateDirectories: true)
@@ -199,7 +205,12 @@ public struct NodeClusteringExperiment: Sendable {
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
     log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
-    return failures.withLock { $0 }
+    // A run that could not be done (its data is missing) is reported like a
+    // failed one, so the caller's exit status tells.
+    let skippedRuns = items.filter { datasets[DatasetKey($0.config.dataset).id] == nil }.map {
+      (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
+    }
+    return failures.withLock { $0 } + skippedRuns
   }
 
   private func resultPath(_ item: WorkItem) -> String {

@@ -33,4 +33,29 @@ public enum AtomicFile {
       throw error
     }
   }
+
+  /// Removes the temporary files (`NAME.tmp-PID` or `NAME.tmp-PID-…`, as
+  /// `write` and `Checkpoint.write` name them) that processes which no longer
+  /// exist left in `directory` and its subdirectories: what a killed run
+  /// leaves behind. Files of a live process (this one included) are kept.
+  /// Returns the paths removed. Cost O(files in the tree).
+  @discardableResult
+  public static func removeStaleTemporaries(in directory: String) -> [String] {
+    guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
+    var removed: [String] = []
+    while let relative = walker.nextObject() as? String {
+      guard let range = relative.range(of: ".tmp-", options: .backwards) else { continue }
+      let pidText = relative[range.upperBound...].prefix { $0.isNumber }
+      guard let pid = Int32(pidText), pid > 0, !processExists(pid) else { continue }
+      let path = (directory as NSString).appendingPathComponent(relative)
+      if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+    }
+    return removed
+  }
+
+  /// Whether a process with this id exists (kill with signal 0; EPERM means
+  /// it exists but belongs to another user).
+  static func processExists(_ pid: Int32) -> Bool {
+    kill(pid, 0) == 0 || errno == EPERM
+  }
 }

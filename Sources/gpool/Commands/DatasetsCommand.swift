@@ -64,7 +64,8 @@ struct DatasetsCommand: ParsableCommand {
         dataset = try GraphDatasetCatalog.load(entry, dataDirectory: directory, generatorSeed: seed)
       } catch let error as DatasetError {
         failures += 1
-        print("\(pad(entry.name, 20)) missing or unreadable: \(error)")
+        print("\(pad(entry.name, 20)) missing or unreadable")
+        logToStandardError("\(entry.name): \(error)")
         continue
       }
       let seconds = (clock.now - start).seconds
@@ -112,7 +113,10 @@ struct DatasetsCommand: ParsableCommand {
       "* generated with the published recipe (seed \(seed)); `gpool generate bench` writes such a file."
     )
     if failures > 0 {
-      print("\(failures) dataset(s) missing: run `make data` or pass --data-dir.")
+      logToStandardError(
+        "\(failures) of \(entries.count) dataset(s) missing or unreadable (listed above): "
+          + "run `make data` or pass --data-dir.")
+      throw ExitCode(1)
     }
   }
 

@@ -17,7 +17,7 @@ struct RunCommand: ParsableCommand {
   @Argument(help: "The JSON config file (keys: Configs/README.md).")
   var config: String
 
-  @Option(help: "Comma-separated seeds.")
+  @Option(parsing: .unconditional, help: "Comma-separated distinct seeds, each 0…2^31−1.")
   var seeds = "0"
 
   @OptionGroup var options: ExperimentRunOptions
@@ -25,11 +25,12 @@ struct RunCommand: ParsableCommand {
   func parsedSeeds() throws -> [Int] {
     let parts = seeds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
     let values = parts.compactMap { Int($0) }
-    guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= 0 }),
+    guard !parts.isEmpty, values.count == parts.count,
+      values.allSatisfy({ (0...Int(Int32.max)).contains($0) }),
       Set(values).count == values.count
     else {
       throw ValidationError(
-        "--seeds expects distinct non-negative integers separated by commas, e.g. 0,1,2; got '\(seeds)'."
+        "--seeds expects distinct integers in 0…\(Int32.max) separated by commas, e.g. 0,1,2; got '\(seeds)'."
       )
     }
     return values

@@ -24,7 +24,9 @@ struct ExperimentRunOptions: ParsableArguments {
   @Option(help: "Output directory (default: see the command's description).")
   var output: String?
 
-  @Option(help: "Runs executed in parallel (default: the number of cores).")
+  @Option(
+    parsing: .unconditional,
+    help: "Runs executed in parallel, 1…\(ThreadOptions.maximum) (default: the number of cores).")
   var jobs: Int?
 
   @Flag(help: "Recompute runs whose results already exist.")
@@ -39,7 +41,9 @@ struct ExperimentRunOptions: ParsableArguments {
   }
 
   func validate() throws {
-    if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs).") }
+    if let jobs, !(1...ThreadOptions.maximum).contains(jobs) {
+      throw ValidationError("--jobs must be in 1…\(ThreadOptions.maximum), got \(jobs).")
+    }
     if (jobs ?? 2) > 1, let threads = threadOptions.threads, threads > 1 {
       throw ValidationError("--threads > 1 needs --jobs 1 (each parallel run is single-threaded).")
     }
@@ -61,11 +65,15 @@ struct ExperimentRunOptions: ParsableArguments {
     return jobs
   }
 
-  /// Runs `experiment`, prints its failures and exits with status 1 if any.
+  /// Runs `experiment`; when some runs could not be done (failed, or
+  /// skipped for missing data) summarises them on standard error and exits
+  /// with status 1. The tables are written either way.
   func execute(_ experiment: NodeClusteringExperiment) throws {
-    let failures = try experiment.run()
-    for failure in failures { print("failed: \(failure.runID): \(failure.error)") }
-    if !failures.isEmpty { throw ExitCode(1) }
+    let problems = try experiment.run()
+    guard !problems.isEmpty else { return }
+    logToStandardError("\(problems.count) run(s) could not be done:")
+    for problem in problems { logToStandardError("  \(problem.runID): \(problem.error)") }
+    throw ExitCode(1)
   }
 }
 

@@ -1,0 +1,41 @@
+import Foundation
+import XCTest
+
+@testable import Harness
+
+/// A SIGKILLed run leaves `*.tmp-PID…` files; the next run removes those of
+/// dead processes and keeps everything else.
+final class StaleTemporaryTests: XCTestCase {
+  func testTemporariesOfDeadProcessesAreRemovedOthersKept() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-stale-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("runs"), withIntermediateDirectories: true)
+    // A process id that is not running: a child that has exited and been reaped.
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/bin/true")
+    try child.run()
+    child.waitUntilExit()
+    let dead = child.processIdentifier
+    XCTAssertFalse(AtomicFile.processExists(dead))
+    let live = ProcessInfo.processInfo.processIdentifier
+    let files = [
+      "runs/a.json.tmp-\(dead)-0F2C", "c.h5.tmp-\(dead)", "runs/b.json.tmp-\(live)-11AA",
+      "runs/kept.json", "notes.tmp-text",
+    ]
+    for file in files {
+      XCTAssertTrue(
+        FileManager.default.createFile(
+          atPath: directory.appendingPathComponent(file).path, contents: Data("x".utf8)))
+    }
+    let removed = AtomicFile.removeStaleTemporaries(in: directory.path).map {
+      URL(fileURLWithPath: $0).lastPathComponent
+    }
+    XCTAssertEqual(Set(removed), ["a.json.tmp-\(dead)-0F2C", "c.h5.tmp-\(dead)"])
+    for file in files.dropFirst(2) {
+      XCTAssertTrue(
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
+    }
+  }
+}
