@@ -62,11 +62,11 @@ public struct GCSSpec: Codable, Sendable, Equatable {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-    units = try c.decode(Int.self, forKey: .units)
+    units = try c.required(c.decodeInteger(forKey: .units), .units)
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
     kernelInitializer =
       try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform
-    l2 = try c.decodeIfPresent(Float.self, forKey: .l2) ?? 0
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
     try c.require(units > 0, .units, "must be positive, got \(units)")
     try c.require(l2 >= 0, .l2, "must be ≥ 0")
   }
@@ -97,11 +97,11 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-    k = try c.decodeIfPresent(Int.self, forKey: .k)
-    mlpHidden = try c.decodeIfPresent([Int].self, forKey: .mlpHidden) ?? []
+    k = try c.decodeInteger(forKey: .k)
+    mlpHidden = try c.decodeIntegers(forKey: .mlpHidden) ?? []
     mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
-    temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? 1
-    poolEpsilon = try c.decodeIfPresent(Float.self, forKey: .poolEpsilon)
+    temperature = try c.decodeFloat(forKey: .temperature) ?? 1
+    poolEpsilon = try c.decodeFloat(forKey: .poolEpsilon)
     try c.require((k ?? 2) > 1, .k, "must be at least 2")
     try c.require(mlpHidden.allSatisfy { $0 > 0 }, .mlpHidden, "sizes must be positive")
     try c.require(temperature > 0, .temperature, "must be positive")
@@ -130,8 +130,8 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-    k = try c.decodeIfPresent(Int.self, forKey: .k)
-    channels = try c.decodeIfPresent(Int.self, forKey: .channels)
+    k = try c.decodeInteger(forKey: .k)
+    channels = try c.decodeInteger(forKey: .channels)
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation)
     normalizeLinkLoss = try c.decodeIfPresent(Bool.self, forKey: .normalizeLinkLoss) ?? false
     try c.require((k ?? 2) > 1, .k, "must be at least 2")

@@ -41,10 +41,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
     dataset = try c.decode(DatasetSpec.self, forKey: .dataset)
     model = try c.decodeIfPresent([LayerSpec].self, forKey: .model)
     baseline = try c.decodeIfPresent(BaselineSpec.self, forKey: .baseline)
-    lossWeights = try c.decodeIfPresent([String: Float].self, forKey: .lossWeights) ?? [:]
+    lossWeights = try c.decodeFloatDictionary(forKey: .lossWeights) ?? [:]
     optimizer = try c.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? OptimizerSpec()
-    iterations = try c.decodeIfPresent(Int.self, forKey: .iterations) ?? 10_000
-    logEvery = try c.decodeIfPresent(Int.self, forKey: .logEvery) ?? 100
+    iterations = try c.decodeInteger(forKey: .iterations) ?? 10_000
+    logEvery = try c.decodeInteger(forKey: .logEvery) ?? 100
     try c.require(
       (model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
     try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
@@ -85,6 +85,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         file: path, keyPath: "", message: "cannot read the file (missing or unreadable)")
     }
     do {
+      try JSONSyntaxCheck.check([UInt8](data))
       return try JSONDecoder().decode(RunConfig.self, from: data)
     } catch {
       throw ConfigError.from(error, file: path)
@@ -140,10 +141,10 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     type = try c.decodeIfPresent(String.self, forKey: .type) ?? "adam"
-    learningRate = try c.decodeIfPresent(Float.self, forKey: .learningRate) ?? 1e-3
-    beta1 = try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9
-    beta2 = try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.999
-    epsilon = try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-7
+    learningRate = try c.decodeFloat(forKey: .learningRate) ?? 1e-3
+    beta1 = try c.decodeFloat(forKey: .beta1) ?? 0.9
+    beta2 = try c.decodeFloat(forKey: .beta2) ?? 0.999
+    epsilon = try c.decodeFloat(forKey: .epsilon) ?? 1e-7
     try c.require(type == "adam", .type, "only 'adam' is supported, got '\(type)'")
     try c.require(learningRate > 0, .learningRate, "must be positive")
     try c.require(beta1 >= 0 && beta1 < 1, .beta1, "must be in [0, 1)")
@@ -171,7 +172,7 @@ public struct BaselineSpec: Codable, Sendable, Equatable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     type = try c.decode(String.self, forKey: .type)
-    kmeansRestarts = try c.decodeIfPresent(Int.self, forKey: .kmeansRestarts) ?? 10
+    kmeansRestarts = try c.decodeInteger(forKey: .kmeansRestarts) ?? 10
     try c.require(
       type == "spectral_clustering", .type,
       "unknown baseline '\(type)' (expected spectral_clustering)")

@@ -33,7 +33,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     name = try c.decode(String.self, forKey: .name)
     title = try c.decode(String.self, forKey: .title)
     configs = try c.decode([String].self, forKey: .configs)
-    seeds = try c.decode([Int].self, forKey: .seeds)
+    seeds = try c.required(c.decodeIntegers(forKey: .seeds), .seeds)
     paperNumbers = try c.decodeIfPresent(String.self, forKey: .paperNumbers)
     try c.require(!configs.isEmpty, .configs, "lists no configs")
     try c.require(!seeds.isEmpty, .seeds, "lists no seeds")
@@ -48,6 +48,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
         file: path, keyPath: "", message: "cannot read the experiment file (missing or unreadable)")
     }
     do {
+      try JSONSyntaxCheck.check([UInt8](data))
       return try JSONDecoder().decode(ExperimentSpec.self, from: data)
     } catch {
       throw ConfigError.from(error, file: path)

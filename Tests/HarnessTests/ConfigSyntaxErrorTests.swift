@@ -1,0 +1,81 @@
+import Foundation
+import XCTest
+
+@testable import Harness
+
+/// Config files that are not valid JSON, or whose numbers do not fit the
+/// key's type, give one line naming the file, the place or key, and what was
+/// expected.
+final class ConfigSyntaxErrorTests: XCTestCase {
+  private let base = """
+    {"method": "M", "task": "node_clustering", "dataset": {"name": "cora"},
+     "model": [{"type": "gcs", "units": 16}, {"type": "mincut", "k": 7}],
+     "optimizer": {"learning_rate": 5e-4}, "iterations": 10}
+    """
+
+  private func error(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-config-\(UUID()).json"
+    ).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    do {
+      _ = try RunConfig.load(from: path)
+      XCTFail("accepted: \(text)")
+      return ""
+    } catch let error as ConfigError {
+      XCTAssertEqual(error.file, path)
+      XCTAssertFalse(error.description.contains("\n"))
+      return String(error.description.dropFirst(path.count + 2))
+    }
+  }
+
+  func testBaseConfigIsValid() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-config-\(UUID()).json"
+    ).path
+    try base.write(toFile: path, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    XCTAssertEqual(try RunConfig.load(from: path).iterations, 10)
+  }
+
+  func testSyntaxErrorsHaveLineAndColumn() throws {
+    XCTAssertEqual(try error(""), "line 1, column 1: the file is empty; expected a JSON object")
+    XCTAssertEqual(
+      try error(base + "\nx"),
+      "line 4, column 1: unexpected content after the end of the JSON value")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "5e-4", with: "NaN")),
+      "key 'optimizer.learning_rate': line 3, column 33: NaN is not a JSON number")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "5e-4", with: "1e999")),
+      "key 'optimizer.learning_rate': line 3, column 33: number 1e999 is beyond the range of a double"
+    )
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"iterations\"", with: ", \"iterations\"")),
+      "line 3, column 40: expected a key in double quotes, found ','")
+  }
+
+  func testDuplicateKeysAreErrors() throws {
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"k\": 7}", with: "\"k\": 7, \"k\": 3}")),
+      "key 'model[1].k': line 2, column 69: duplicate key (also earlier in the same object)")
+  }
+
+  func testNumbersThatDoNotFitTheKeysType() throws {
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"units\": 16", with: "\"units\": 16.5")),
+      "key 'model[0].units': expected an integer, found 16.5")
+    XCTAssertEqual(
+      try error(
+        base.replacingOccurrences(of: "\"units\": 16", with: "\"units\": 9223372036854775808")),
+      "key 'model[0].units': expected an integer within ±2^53, found 9.223372036854776e+18")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "5e-4", with: "1e39")),
+      "key 'optimizer.learning_rate': 1e+39 is outside the range of a 32-bit float "
+        + "(magnitude 1.2e-38 … 3.4e38, or 0)")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"units\": 16", with: "\"units\": \"16\"")),
+      "key 'model[0].units': expected an integer")
+  }
+}
