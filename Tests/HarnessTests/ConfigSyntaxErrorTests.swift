@@ -78,4 +78,36 @@ final class ConfigSyntaxErrorTests: XCTestCase {
       try error(base.replacingOccurrences(of: "\"units\": 16", with: "\"units\": \"16\"")),
       "key 'model[0].units': expected an integer")
   }
+
+  /// The whole config is checked when it is read, before any run starts.
+  func testStructureLossNamesAndRangesAreCheckedOnLoad() throws {
+    XCTAssertEqual(
+      try error(
+        base.replacingOccurrences(
+          of: #"[{"type": "gcs", "units": 16}, {"type": "mincut", "k": 7}]"#,
+          with: #"[{"type": "mincut", "k": 7}, {"type": "gcs", "units": 16}]"#)),
+      "key 'model[0]': a node-clustering model is gcs layers followed by exactly one pooling "
+        + "layer (mincut or diffpool) at the end")
+    XCTAssertEqual(
+      try error(
+        base.replacingOccurrences(
+          of: "\"iterations\": 10", with: "\"iterations\": 10, \"loss_weights\": {\"cutt\": 2}")),
+      "key 'loss_weights.cutt': this model computes no loss 'cutt' (its terms: cut, orthogonality)")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "5e-4", with: "1e38")),
+      "key 'optimizer.learning_rate': must be in (0, 10], got 1e+38")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"units\": 16", with: "\"units\": 1e9")),
+      "key 'model[0].units': must be in 1…4096, got 1000000000")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"k\": 7", with: "\"k\": 7, \"mlp_hidden\": [1e9]")),
+      "key 'model[1].mlp_hidden': at most 8 sizes, each in 1…4096, got [1000000000]")
+    XCTAssertEqual(
+      try error(
+        base.replacingOccurrences(of: "\"iterations\": 10", with: "\"iterations\": 20000000")),
+      "key 'iterations': must be in 1…10,000,000, got 20000000")
+    XCTAssertEqual(
+      try error(base.replacingOccurrences(of: "\"k\": 7", with: "\"k\": 7, \"temperature\": 1e-4")),
+      "key 'model[1].temperature': must be in [0.001, 1000] (S = softmax(logits / τ)), got 0.0001")
+  }
 }

@@ -101,6 +101,24 @@ final class NodeClusteringExperimentTests: XCTestCase {
     try String(contentsOf: root.appendingPathComponent("results/\(relative)"), encoding: .utf8)
   }
 
+  /// K larger than the graph is refused before anything is written.
+  func testMoreClustersThanNodesIsRefusedBeforeAnyOutput() throws {
+    try """
+    {"method": "MinCutPool", "task": "node_clustering", "dataset": {"name": "cora"},
+     "model": [{"type": "gcs", "units": 4}, {"type": "mincut", "k": 3000}], "iterations": 2}
+    """.write(
+      to: root.appendingPathComponent("Configs/cora-mincut.json"), atomically: true,
+      encoding: .utf8)
+    XCTAssertThrowsError(try runner().run()) {
+      XCTAssertTrue(
+        "\($0)".hasSuffix(
+          "cora-mincut.json: key 'model[1].k': 3000 clusters for the 2708 nodes of cora; "
+            + "K must be at most the number of nodes"), "\($0)")
+    }
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: root.appendingPathComponent("results").path))
+  }
+
   /// Runs whose data is missing are reported back (so the command exits
   /// non-zero), not only as "skipped" rows.
   func testRunsWithMissingDataAreReturnedAsNotDone() throws {

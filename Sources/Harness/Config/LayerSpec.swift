@@ -67,8 +67,10 @@ public struct GCSSpec: Codable, Sendable, Equatable {
     kernelInitializer =
       try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform
     l2 = try c.decodeFloat(forKey: .l2) ?? 0
-    try c.require(units > 0, .units, "must be positive, got \(units)")
-    try c.require(l2 >= 0, .l2, "must be ≥ 0")
+    try c.require(
+      (1...LayerLimits.width).contains(units), .units,
+      "must be in 1…\(LayerLimits.width), got \(units)")
+    try c.require(l2 >= 0 && l2 <= 1e3, .l2, "must be in [0, 1000], got \(l2)")
   }
 }
 
@@ -102,9 +104,15 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
     mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
     temperature = try c.decodeFloat(forKey: .temperature) ?? 1
     poolEpsilon = try c.decodeFloat(forKey: .poolEpsilon)
-    try c.require((k ?? 2) > 1, .k, "must be at least 2")
-    try c.require(mlpHidden.allSatisfy { $0 > 0 }, .mlpHidden, "sizes must be positive")
-    try c.require(temperature > 0, .temperature, "must be positive")
+    try c.require(
+      (2...LayerLimits.clusters).contains(k ?? 2), .k,
+      "must be in 2…\(LayerLimits.clusters), got \(k ?? 0)")
+    try c.require(
+      mlpHidden.count <= 8 && mlpHidden.allSatisfy { (1...LayerLimits.width).contains($0) },
+      .mlpHidden, "at most 8 sizes, each in 1…\(LayerLimits.width), got \(mlpHidden)")
+    try c.require(
+      temperature >= 1e-3 && temperature <= 1e3, .temperature,
+      "must be in [0.001, 1000] (S = softmax(logits / τ)), got \(temperature)")
     // ε > 0 keeps a pooled node of degree 0 from dividing 0 by 0.
     try c.require((poolEpsilon ?? 1) > 0, .poolEpsilon, "must be positive")
   }
@@ -134,7 +142,19 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
     channels = try c.decodeInteger(forKey: .channels)
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation)
     normalizeLinkLoss = try c.decodeIfPresent(Bool.self, forKey: .normalizeLinkLoss) ?? false
-    try c.require((k ?? 2) > 1, .k, "must be at least 2")
-    try c.require((channels ?? 1) > 0, .channels, "must be positive")
+    try c.require(
+      (2...LayerLimits.clusters).contains(k ?? 2), .k,
+      "must be in 2…\(LayerLimits.clusters), got \(k ?? 0)")
+    try c.require(
+      (1...LayerLimits.width).contains(channels ?? 1), .channels,
+      "must be in 1…\(LayerLimits.width), got \(channels ?? 0)")
   }
+}
+
+/// Bounds of layer sizes, checked when a config is read: far beyond the
+/// published models (16 units, K ≤ 7), small enough that an N×width matrix
+/// of Pubmed (19,717 nodes) stays below 350 MB.
+enum LayerLimits {
+  static let width = 4096
+  static let clusters = 4096
 }

@@ -48,7 +48,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
     try c.require(
       (model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
     try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
-    try c.require(iterations > 0, .iterations, "must be positive, got \(iterations)")
+    try c.require(
+      (1...10_000_000).contains(iterations), .iterations,
+      "must be in 1…10,000,000, got \(iterations)")
     try c.require(logEvery > 0, .logEvery, "must be positive, got \(logEvery)")
     // A node-clustering model ends at its pooler and is scored on S alone:
     // keys that only shape the pooled graph would change nothing.
@@ -73,9 +75,45 @@ public struct RunConfig: Codable, Sendable, Equatable {
         }
       }
     }
-    for (name, weight) in lossWeights {
-      try c.require(weight.isFinite && weight >= 0, .lossWeights, "weight of '\(name)' must be ≥ 0")
+    if task == .nodeClustering, let layers = model {
+      // Message passing, then exactly one pooler at the end.
+      if let index = layers.dropLast().firstIndex(where: \.isPooling)
+        ?? (layers.last!.isPooling ? nil : layers.count - 1)
+      {
+        throw LocatedConfigProblem(
+          codingPath: [CodingKeys.model, AnyCodingKey(intValue: index)],
+          message: "a node-clustering model is gcs layers followed by exactly one pooling layer "
+            + "(mincut or diffpool) at the end")
+      }
     }
+    let computed = model.map(Self.lossTerms) ?? []
+    for (name, weight) in lossWeights.sorted(by: { $0.key < $1.key }) {
+      let key: [any CodingKey] = [CodingKeys.lossWeights, AnyCodingKey(stringValue: name)]
+      guard computed.contains(name) else {
+        throw LocatedConfigProblem(
+          codingPath: key,
+          message: computed.isEmpty
+            ? "a baseline computes no loss terms"
+            : "this model computes no loss '\(name)' (its terms: \(computed.joined(separator: ", ")))"
+        )
+      }
+      guard weight >= 0 && weight <= 1e6 else {
+        throw LocatedConfigProblem(codingPath: key, message: "must be in [0, 1e6], got \(weight)")
+      }
+    }
+  }
+
+  /// The loss terms a model computes, by name (`loss_weights` keys).
+  static func lossTerms(_ layers: [LayerSpec]) -> [String] {
+    var names: [String] = []
+    for layer in layers {
+      switch layer {
+      case .gcs(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
+      case .mincut: names += ["cut", "orthogonality"]
+      case .diffpool: names += ["link_prediction", "entropy"]
+      }
+    }
+    return names
   }
 
   /// Reads and validates a config file; errors name the file and the key.
@@ -146,10 +184,12 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
     beta2 = try c.decodeFloat(forKey: .beta2) ?? 0.999
     epsilon = try c.decodeFloat(forKey: .epsilon) ?? 1e-7
     try c.require(type == "adam", .type, "only 'adam' is supported, got '\(type)'")
-    try c.require(learningRate > 0, .learningRate, "must be positive")
+    try c.require(
+      learningRate > 0 && learningRate <= 10, .learningRate,
+      "must be in (0, 10], got \(learningRate)")
     try c.require(beta1 >= 0 && beta1 < 1, .beta1, "must be in [0, 1)")
     try c.require(beta2 >= 0 && beta2 < 1, .beta2, "must be in [0, 1)")
-    try c.require(epsilon > 0, .epsilon, "must be positive")
+    try c.require(epsilon > 0 && epsilon <= 1, .epsilon, "must be in (0, 1], got \(epsilon)")
   }
 
   public func makeAdam() -> Adam {

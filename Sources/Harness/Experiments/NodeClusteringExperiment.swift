@@ -114,6 +114,24 @@ public struct NodeClusteringExperiment: Sendable {
       }
     }
 
+    // Sizes against the data, before anything is written: K ≤ number of nodes.
+    for item in items {
+      guard let dataset = datasets[DatasetKey(item.config.dataset).id] else { continue }
+      for (index, layer) in (item.config.model ?? []).enumerated() {
+        let k: Int?
+        switch layer {
+        case .mincut(let spec): k = spec.k
+        case .diffpool(let spec): k = spec.k
+        case .gcs: k = nil
+        }
+        if let k, k > dataset.nodeCount {
+          throw ConfigError(
+            file: item.configPath, keyPath: "model[\(index)].k",
+            message: "\(k) clusters for the \(dataset.nodeCount) nodes of \(dataset.name); "
+              + "K must be at most the number of nodes")
+        }
+      }
+    }
     let loaded = datasets
     let commit = GitInfo.commit(in: rootDirectory)
     // A stored run counts as done only if it came from the same config file
