@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -579,7 +580,28 @@ extension HDF5File {
         path: path,
         message: "\(label) has shape \(describe(shape: shape)), expected a \(rank)-D array")
     }
-    let count = shape.reduce(1, *)
+    // Sizes come from the file: a corrupted header can claim terabytes.
+    // Check them against the file before allocating (datasets are stored
+    // uncompressed, as this wrapper writes them, so the data cannot be
+    // larger than the file).
+    var count = 1
+    for extent in shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+      guard !overflow, extent >= 0 else {
+        throw HDF5Error(
+          path: path, message: "\(label) has an impossible shape \(describe(shape: shape))")
+      }
+      count = product
+    }
+    let fileBytes =
+      (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+    guard !overflow, bytes <= fileBytes else {
+      throw HDF5Error(
+        path: path,
+        message: "\(label) has shape \(describe(shape: shape)), more data than the "
+          + "\(fileBytes)-byte file can hold (corrupted header?)")
+    }
     var values = [Element](repeating: zero, count: count)
     if count > 0 {
       let status = values.withUnsafeMutableBytes {

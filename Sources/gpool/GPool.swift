@@ -21,7 +21,7 @@ struct GPool: ParsableCommand {
       """,
     subcommands: [
       ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
-      GenerateCommand.self,
+      GenerateCommand.self, EvaluateCommand.self,
       BenchCommand.self,
     ])
 

@@ -1,4 +1,5 @@
 import Foundation
+import GraphData
 import HDF5Store
 import Harness
 import TensorCore
@@ -140,6 +141,30 @@ final class CheckpointTests: XCTestCase {
     let loaded = try Checkpoint.read(from: file)
     XCTAssertEqual(loaded, checkpoint)
     XCTAssertTrue(loaded.optimizer.firstMoments.isEmpty)
+  }
+
+  func testNonFiniteParametersAreAnError() throws {
+    let (checkpoint, _, _, _) = trainedCheckpoint()
+    var broken = checkpoint
+    broken.parameters[0].value.storage[1] = .nan
+    let file = path("nan.h5")
+    // Refused when written (and by the same check when read).
+    let message = errorDescription { try broken.write(to: file) }
+    XCTAssertTrue(message.contains("parameter 'gcs1/kernel_message' holds NaN"), message)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: file))
+
+  }
+
+  func testSHA256IsCheckedBeforeTheFileIsRead() throws {
+    let (checkpoint, _, _, _) = trainedCheckpoint()
+    let file = path("hashed.h5")
+    try checkpoint.write(to: file)
+    let digest = try SHA256.hexDigest(ofFileAt: file)
+    XCTAssertEqual(try Checkpoint.read(from: file, expectedSHA256: digest), checkpoint)
+    let message = errorDescription {
+      _ = try Checkpoint.read(from: file, expectedSHA256: String(repeating: "0", count: 64))
+    }
+    XCTAssertTrue(message.contains("the file was changed or corrupted"), message)
   }
 
   func testTruncatedFileThrowsAUsefulError() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import TensorCore
 import XCTest
 
 /// End-to-end runs of the experiment runner on the real Cora files (a few
@@ -99,6 +100,38 @@ final class NodeClusteringExperimentTests: XCTestCase {
 
   private func text(_ relative: String) throws -> String {
     try String(contentsOf: root.appendingPathComponent("results/\(relative)"), encoding: .utf8)
+  }
+
+  /// A checkpoint reproduces its run's recorded scores; any changed copy is
+  /// refused (by its SHA-256) before HDF5 reads it.
+  func testCheckpointsReproduceTheirRunsAndCorruptedCopiesAreRefused() throws {
+    try """
+    {"name": "tiny", "title": "Tiny", "seeds": [0], "configs": ["Configs/cora-mincut.json", "Configs/cora-diffpool.json"]}
+    """.write(
+      to: root.appendingPathComponent("Experiments/tiny/experiment.json"), atomically: true,
+      encoding: .utf8)
+    XCTAssertTrue(try runner().run().isEmpty)
+    for id in ["cora-mincut-seed0", "cora-diffpool-seed0"] {
+      let record = root.appendingPathComponent("results/runs/\(id).json").path
+      let outcome = try CheckpointEvaluation.evaluate(
+        runRecord: record, dataDirectory: Self.mirror!)
+      XCTAssertTrue(outcome.agrees, "\(id): \(outcome.recomputed) vs \(outcome.recorded)")
+    }
+    // 100 copies, each with one byte changed at a seeded random offset.
+    let checkpoint = root.appendingPathComponent("results/checkpoints/cora-mincut-seed0.h5").path
+    let original = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+    var random = RandomSource(seed: 7)
+    for _ in 0..<100 {
+      var copy = original
+      let offset = Int(random.next() % UInt64(copy.count))
+      copy[offset] ^= UInt8(truncatingIfNeeded: random.next() % 255 + 1)
+      try copy.write(to: URL(fileURLWithPath: checkpoint))
+      XCTAssertThrowsError(
+        try CheckpointEvaluation.evaluate(
+          runRecord: root.appendingPathComponent("results/runs/cora-mincut-seed0.json").path,
+          dataDirectory: Self.mirror!)
+      ) { XCTAssertTrue("\($0)".contains("SHA-256"), "\($0)") }
+    }
   }
 
   /// K larger than the graph is refused before anything is written.

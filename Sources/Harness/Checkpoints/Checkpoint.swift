@@ -1,3 +1,4 @@
+import GraphData
 import HDF5Store
 import TensorCore
 
@@ -149,6 +150,21 @@ public struct Checkpoint: Sendable, Equatable {
     try HDF5Lock.withExclusiveAccess { try readLocked(from: path) }
   }
 
+  /// Reads a checkpoint whose SHA-256 was recorded when it was written (a
+  /// run's `checkpointSHA256`): the file is hashed first and handed to HDF5
+  /// only if it is byte for byte the one written, so a corrupted copy gives
+  /// a clear error instead of reaching the HDF5 library's parsers (which can
+  /// crash or loop on some corruptions). Cost: one pass over the file more.
+  public static func read(from path: String, expectedSHA256: String) throws -> Checkpoint {
+    let digest = try SHA256.hexDigest(ofFileAt: path)
+    guard digest == expectedSHA256.lowercased() else {
+      throw CheckpointError(
+        "\(path): SHA-256 \(digest) differs from the \(expectedSHA256) recorded when the run "
+          + "wrote it: the file was changed or corrupted")
+    }
+    return try read(from: path)
+  }
+
   private static func readLocked(from path: String) throws -> Checkpoint {
     func failure(_ message: String) -> CheckpointError { CheckpointError("\(path): \(message)") }
     let file = try HDF5File.open(at: path)
@@ -294,6 +310,16 @@ public struct Checkpoint: Sendable, Equatable {
     guard optimizer.step >= 0, iteration >= 0 else {
       throw failure(
         "negative counter (iteration \(iteration), optimizer step \(optimizer.step))")
+    }
+    for (name, value) in parameters where !value.isFinite {
+      throw failure("parameter '\(name)' holds NaN or infinite values")
+    }
+    for (order, moments) in [
+      ("first", optimizer.firstMoments), ("second", optimizer.secondMoments),
+    ] {
+      for (name, moment) in moments.sorted(by: { $0.key < $1.key }) where !moment.isFinite {
+        throw failure("the \(order) moment of parameter '\(name)' holds NaN or infinite values")
+      }
     }
     guard rngState.count == 4 else {
       throw failure("the RNG state ('rng_state') has \(rngState.count) words, expected 4")

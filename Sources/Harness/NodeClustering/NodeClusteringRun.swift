@@ -36,6 +36,9 @@ public struct NodeClusteringResult: Codable, Sendable, Equatable {
   public var cpuModel: String?
   public var blasCore: String?
   public var blasConfig: String?
+  /// SHA-256 of the checkpoint the run wrote (neural methods), so that a
+  /// reader can check the file before opening it (`CheckpointEvaluation`).
+  public var checkpointSHA256: String?
 }
 
 /// Trains one node-clustering model (full batch, Adam) or runs one baseline,
@@ -147,6 +150,8 @@ public struct NodeClusteringRun {
         config: configJSON
       ).write(to: checkpointPath)
     }
+    let checkpointDigest =
+      config.baseline == nil ? try SHA256.hexDigest(ofFileAt: checkpointPath) : nil
     // Nodes without a label (Citeseer's 15) belong to the graph but not to the score.
     let scores = ClusteringScores(predicted: scored.map { predicted[$0] }, truth: truth)
     let elapsed = clock.now - start
@@ -161,7 +166,7 @@ public struct NodeClusteringRun {
       // Baselines (spectral clustering) read only the graph, not the features.
       featureFile: config.baseline == nil ? dataset.featureFile : nil,
       cpuModel: ComputeEnvironment.cpuModel, blasCore: ComputeEnvironment.blasCoreName,
-      blasConfig: ComputeEnvironment.blasConfig)
+      blasConfig: ComputeEnvironment.blasConfig, checkpointSHA256: checkpointDigest)
   }
 
   /// Σ_name w_name · L_name, with a clear error if any term is not finite.
