@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TensorCore
 
 /// The `gpool` command-line tool: the entry point of the harness.
@@ -49,6 +50,13 @@ struct ThreadOptions: ParsableArguments {
   func validate() throws {
     if let threads, !(1...Self.maximum).contains(threads) {
       throw ValidationError("--threads must be in 1…\(Self.maximum), got \(threads).")
+    }
+    if threads == nil, let text = ProcessInfo.processInfo.environment["GPOOL_THREADS"],
+      !text.isEmpty, !(Int(text).map { (1...Self.maximum).contains($0) } ?? false)
+    {
+      throw ValidationError(
+        "the environment variable GPOOL_THREADS must be an integer in 1…\(Self.maximum), "
+          + "got '\(text.prefix(40))'.")
     }
   }
 }
