@@ -133,19 +133,7 @@ enum JSONSyntaxCheck {
         position += 1
         try value(path: path + [.key(key)], depth: depth + 1)
         currentPath = path
-        skipWhitespace()
-        guard position < bytes.count else {
-          throw problem("expected ',' or '}', found the end of the file")
-        }
-        if bytes[position] == UInt8(ascii: ",") {
-          position += 1
-          continue
-        }
-        guard bytes[position] == UInt8(ascii: "}") else {
-          throw problem("expected ',' or '}', found \(found())")
-        }
-        position += 1
-        return
+        guard try another(before: "}") else { return }
       }
     }
 
@@ -160,20 +148,26 @@ enum JSONSyntaxCheck {
       while true {
         try value(path: path + [.index(index)], depth: depth + 1)
         currentPath = path
-        skipWhitespace()
-        guard position < bytes.count else {
-          throw problem("expected ',' or ']', found the end of the file")
-        }
-        if bytes[position] == UInt8(ascii: ",") {
-          position += 1
-          index += 1
-          continue
-        }
-        guard bytes[position] == UInt8(ascii: "]") else {
-          throw problem("expected ',' or ']', found \(found())")
-        }
+        guard try another(before: "]") else { return }
+        index += 1
+      }
+    }
+
+    /// After a member of an object or array: consumes ',' (true: another
+    /// member follows) or the closing `close` (false: the container ends).
+    mutating func another(before close: Unicode.Scalar) throws -> Bool {
+      skipWhitespace()
+      guard position < bytes.count else {
+        throw problem("expected ',' or '\(close)', found the end of the file")
+      }
+      switch bytes[position] {
+      case UInt8(ascii: ","):
         position += 1
-        return
+        return true
+      case UInt8(ascii: close):
+        position += 1
+        return false
+      default: throw problem("expected ',' or '\(close)', found \(found())")
       }
     }
 

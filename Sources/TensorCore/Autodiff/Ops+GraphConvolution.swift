@@ -108,11 +108,12 @@ private func fusedGraphConvolution(
     }
     // G2 = [Ãᵀ dZ | dZ] (N×2C), the gradient of P, written in place: the
     // product into the left half, dZ copied into the right half.
-    let transposedAdjacency = a.isKnownSymmetric ? a : a.cachedTranspose
     var g2 = Matrix(uninitializedRows: nodeCount, columns: width)  // both halves written below
     g2.storage.withUnsafeMutableBufferPointer { out in
-      transposedAdjacency.multiply(dz, into: out.baseAddress!, outputStride: width)
       dz.storage.withUnsafeBufferPointer { d in
+        a.transposeForGather.multiply(
+          source: d.baseAddress!, sourceStride: c, width: c, into: out.baseAddress!,
+          outputStride: width)
         Threading.parallelFor(nodeCount, costPerItem: c) { block in
           for i in block {
             (out.baseAddress! + i * width + c).update(from: d.baseAddress! + i * c, count: c)

@@ -24,23 +24,6 @@ extension SparseMatrix {
     return out
   }
 
-  /// Writes `A · X` into columns `0..<X.columns` of rows of `output`, whose
-  /// row stride is `outputStride` (≥ X.columns): the product lands inside a
-  /// wider matrix without a copy. Same gather, threading and result as
-  /// `multiply`. Cost 2·nnz·n floating-point operations.
-  public func multiply(
-    _ x: Matrix, into output: UnsafeMutablePointer<Float>, outputStride: Int
-  ) {
-    precondition(
-      columns == x.rows && outputStride >= x.columns,
-      "Sparse product: A is \(rows)×\(columns), X is \(x.rows)×\(x.columns)")
-    x.storage.withUnsafeBufferPointer { xs in
-      multiply(
-        source: xs.baseAddress!, sourceStride: x.columns, width: x.columns, into: output,
-        outputStride: outputStride)
-    }
-  }
-
   /// The gather behind every product: row `i` of the output (at `output +
   /// i·outputStride`, `width` values) = Σ_p values[p] · row `columnIndices[p]`
   /// of the source (at `source + r·sourceStride`, its first `width` values),
@@ -84,7 +67,7 @@ extension SparseMatrix {
   public func transposeMultiply(_ g: Matrix) -> Matrix {
     precondition(
       rows == g.rows, "Sparse product: Aᵀ is \(columns)×\(rows), G is \(g.rows)×\(g.columns)")
-    if isKnownSymmetric { return multiply(g) }
+    if isKnownSymmetric { return multiply(g) }  // transposeForGather is self
     // Gathering reads rows of G in random order: fine while G stays in the
     // cache. A large G with a small output (the backward pass of a feature
     // product on a big graph) is better read once in order and scattered
@@ -92,8 +75,12 @@ extension SparseMatrix {
     if g.count > Self.gatherSourceLimit && columns * g.columns <= Self.scatterOutputLimit {
       return scatterTransposeMultiply(g)
     }
-    return cachedTranspose.multiply(g)
+    return transposeForGather.multiply(g)
   }
+
+  /// Aᵀ in CSR form for gathers: the matrix itself when it is known to be
+  /// symmetric, else its cached transpose.
+  public var transposeForGather: SparseMatrix { isKnownSymmetric ? self : cachedTranspose }
 
   /// Largest G (in floats, 4 MiB) that `transposeMultiply` gathers from
   /// when the output is small enough to scatter into.
