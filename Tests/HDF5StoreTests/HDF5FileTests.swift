@@ -186,6 +186,38 @@ final class HDF5FileTests: XCTestCase {
     XCTAssertEqual(below, "\(file): dataset 'parameters/a/x' is missing")
   }
 
+  /// A dataset whose stored dimensions were corrupted to claim 2^40 rows
+  /// (4 TiB of floats) is refused before anything is allocated.
+  func testACorruptedDimensionIsRefusedBeforeAllocating() throws {
+    let file = path("dimension.h5")
+    let writer = try HDF5File.create(at: file)
+    try writer.writeFloatMatrix(
+      "m", rows: 4099, columns: 7, values: (0..<(4099 * 7)).map { Float($0) })
+    try writer.close()
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+    func littleEndian(_ value: UInt64) -> [UInt8] {
+      (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+    }
+    // The dataspace message stores the dimensions as 8-byte integers.
+    let dimensions = littleEndian(4099) + littleEndian(7)
+    var patched = 0
+    for offset in 0...(bytes.count - dimensions.count)
+    where Array(bytes[offset..<(offset + dimensions.count)]) == dimensions {
+      bytes.replaceSubrange(offset..<(offset + 8), with: littleEndian(1 << 40))
+      patched += 1
+    }
+    XCTAssertGreaterThan(patched, 0, "the dimensions were not found in the file")
+    try Data(bytes).write(to: URL(fileURLWithPath: file))
+    let message = errorDescription {
+      let reader = try HDF5File.open(at: file)
+      _ = try reader.readFloatMatrix("m")
+    }
+    XCTAssertTrue(message.hasPrefix("\(file): "), message)
+    XCTAssertTrue(message.contains("'m'"), message)
+    XCTAssertTrue(message.contains("more data than the"), message)
+    XCTAssertFalse(message.contains("\n"), message)
+  }
+
   func testOpeningAFileThatIsNotHDF5Throws() throws {
     let file = path("not-hdf5.h5")
     try Data("this is plain text, not HDF5\n".utf8).write(to: URL(fileURLWithPath: file))

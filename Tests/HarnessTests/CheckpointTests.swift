@@ -69,6 +69,14 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(a.storage.map(\.bitPattern), b.storage.map(\.bitPattern), what, line: line)
   }
 
+  /// Records `file`'s current SHA-256 beside it, as `Checkpoint.write` does,
+  /// so that a file built or edited on purpose reaches the HDF5 checks.
+  private func seal(_ file: String) throws {
+    let digest = try SHA256.hexDigest(ofFileAt: file)
+    try "\(digest)  \(URL(fileURLWithPath: file).lastPathComponent)\n".write(
+      toFile: Checkpoint.digestPath(for: file), atomically: true, encoding: .utf8)
+  }
+
   /// The description of the error `body` throws (failing if it does not).
   private func errorDescription(_ body: () throws -> Void, line: UInt = #line) -> String {
     do {
@@ -167,6 +175,72 @@ final class CheckpointTests: XCTestCase {
     XCTAssertTrue(message.contains("the file was changed or corrupted"), message)
   }
 
+  /// 600 corrupted copies (one changed byte, a flipped bit, a run of bytes
+  /// zeroed or randomised, a truncation, an insertion, a deletion), read as
+  /// any checkpoint is read: every one is refused with the same one-line
+  /// error, none reaches HDF5 and none loads.
+  func testSixHundredCorruptedCopiesAreAllRefused() throws {
+    let (checkpoint, _, _, _) = trainedCheckpoint()
+    let original = path("original.h5")
+    try checkpoint.write(to: original)
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
+    let file = path("corrupted.h5")
+    try FileManager.default.copyItem(
+      atPath: Checkpoint.digestPath(for: original), toPath: Checkpoint.digestPath(for: file))
+    var random = RandomSource(seed: 600)
+    func below(_ n: Int) -> Int { Int(random.next() % UInt64(n)) }
+    var refused = 0
+    for copy in 0..<600 {
+      var mutated = bytes
+      let offset = below(bytes.count)
+      switch copy % 6 {
+      case 0: mutated[offset] ^= UInt8(truncatingIfNeeded: below(255) + 1)
+      case 1: mutated[offset] ^= UInt8(1) << UInt8(below(8))
+      case 2:
+        let end = min(bytes.count, offset + 1 + below(64))
+        var changed = false
+        for i in offset..<end {
+          let value = copy % 12 == 2 ? 0 : UInt8(truncatingIfNeeded: random.next())
+          changed = changed || value != mutated[i]
+          mutated[i] = value
+        }
+        if !changed { mutated[offset] ^= 0xFF }
+      case 3: mutated.removeLast(1 + below(bytes.count))
+      case 4: mutated.insert(UInt8(truncatingIfNeeded: random.next()), at: offset)
+      default: mutated.remove(at: offset)
+      }
+      XCTAssertNotEqual(mutated, bytes)
+      try Data(mutated).write(to: URL(fileURLWithPath: file))
+      let message = errorDescription { _ = try Checkpoint.read(from: file) }
+      if message.hasPrefix(file) && message.hasSuffix("the file was changed or corrupted")
+        && !message.contains("\n")
+      {
+        refused += 1
+      } else {
+        XCTFail("copy \(copy): \(message)")
+      }
+    }
+    XCTAssertEqual(refused, 600)
+
+    // The unchanged bytes under the new name load; a changed digest does not.
+    try Data(bytes).write(to: URL(fileURLWithPath: file))
+    XCTAssertEqual(try Checkpoint.read(from: file), checkpoint)
+    let digestFile = Checkpoint.digestPath(for: file)
+    var digest = try String(contentsOfFile: digestFile, encoding: .utf8)
+    digest = (digest.first == "0" ? "1" : "0") + digest.dropFirst()
+    try digest.write(toFile: digestFile, atomically: true, encoding: .utf8)
+    XCTAssertTrue(
+      errorDescription { _ = try Checkpoint.read(from: file) }.contains("changed or corrupted"))
+    try "not a digest\n".write(toFile: digestFile, atomically: true, encoding: .utf8)
+    XCTAssertEqual(
+      errorDescription { _ = try Checkpoint.read(from: file) },
+      "\(digestFile): expected a 64-digit hexadecimal SHA-256 at the start of the file")
+    try FileManager.default.removeItem(atPath: digestFile)
+    XCTAssertTrue(
+      errorDescription { _ = try Checkpoint.read(from: file) }.hasPrefix(
+        "\(digestFile): missing, so \(file) cannot be verified"))
+  }
+
   func testTruncatedFileThrowsAUsefulError() throws {
     let (checkpoint, _, _, _) = trainedCheckpoint()
     let file = path("truncated.h5")
@@ -175,6 +249,9 @@ final class CheckpointTests: XCTestCase {
     XCTAssertGreaterThan(full.count, 1000)
     for keep in [full.count / 2, full.count / 10, full.count - 1, 0] {
       try full.prefix(keep).write(to: URL(fileURLWithPath: file))
+      let changed = errorDescription { _ = try Checkpoint.read(from: file) }
+      XCTAssertTrue(changed.contains("the file was changed or corrupted"), changed)
+      try seal(file)  // as if truncated before it was hashed: HDF5 must say so
       let message = errorDescription { _ = try Checkpoint.read(from: file) }
       XCTAssertTrue(message.hasPrefix(file), message)
       XCTAssertTrue(message.contains("not an HDF5 file, or truncated"), message)
@@ -186,6 +263,7 @@ final class CheckpointTests: XCTestCase {
     let other = try HDF5File.create(at: file)
     try other.writeAttribute("format", "something-else-3")
     try other.close()
+    try seal(file)
     let message = errorDescription { _ = try Checkpoint.read(from: file) }
     XCTAssertEqual(
       message,
@@ -194,6 +272,7 @@ final class CheckpointTests: XCTestCase {
     let plain = try HDF5File.create(at: file)
     try plain.writeUInt64Array("rng_state", [1, 2, 3, 4])
     try plain.close()
+    try seal(file)
     XCTAssertTrue(
       errorDescription { _ = try Checkpoint.read(from: file) }.contains(
         "no root attribute 'format'"))
@@ -215,6 +294,7 @@ final class CheckpointTests: XCTestCase {
     }
     try edited.writeAttribute("optimizer_step", 1)
     try edited.close()
+    try seal(file)
     let shape = errorDescription { _ = try Checkpoint.read(from: file) }
     XCTAssertEqual(
       shape,
@@ -227,6 +307,7 @@ final class CheckpointTests: XCTestCase {
     try broken.writeAttribute("parameter_names", "a\nb/c")
     try broken.writeFloatMatrix("parameters/a", rows: 1, columns: 1, values: [0])
     try broken.close()
+    try seal(file)
     let missing = errorDescription { _ = try Checkpoint.read(from: file) }
     XCTAssertEqual(missing, "\(file): dataset 'parameters/b/c' is missing")
 
@@ -242,6 +323,7 @@ final class CheckpointTests: XCTestCase {
     try noRNG.writeAttribute("optimizer_step", 0)
     try noRNG.writeAttribute("iteration", 0)
     try noRNG.close()
+    try seal(file)
     let rng = errorDescription { _ = try Checkpoint.read(from: file) }
     XCTAssertEqual(rng, "\(file): dataset 'rng_state' is missing")
   }
@@ -279,7 +361,8 @@ final class CheckpointTests: XCTestCase {
     try checkpoint.write(to: file)
     try checkpoint.write(to: file)  // replacing an existing checkpoint works too
     XCTAssertEqual(
-      try FileManager.default.contentsOfDirectory(atPath: directory.path), ["checkpoint.h5"])
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(),
+      ["checkpoint.h5", "checkpoint.h5.sha256"])
     let good = try Data(contentsOf: URL(fileURLWithPath: file))
 
     // Fails inside HDF5 after the temporary file exists: '//' is not a valid name.
@@ -289,7 +372,8 @@ final class CheckpointTests: XCTestCase {
     XCTAssertTrue(message.hasPrefix("\(file): cannot write the checkpoint"), message)
     XCTAssertTrue(message.contains("bad//name"), message)
     XCTAssertEqual(
-      try FileManager.default.contentsOfDirectory(atPath: directory.path), ["checkpoint.h5"])
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted(),
+      ["checkpoint.h5", "checkpoint.h5.sha256"])
     XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: file)), good)
 
     // Fails validation before writing anything.

@@ -1,3 +1,4 @@
+import Foundation
 import GraphData
 import HDF5Store
 import TensorCore
@@ -28,6 +29,12 @@ import TensorCore
 /// (`"gcs1/kernel_message"`), which become nested groups. Moments exist only
 /// for parameters that have received a gradient (none before the first
 /// step).
+///
+/// Beside it, `<file>.sha256` holds the file's SHA-256 in `sha256sum` format
+/// (`sha256sum -c` checks it). Every read hashes the file first and hands it
+/// to HDF5 only if it is byte for byte the one written: the HDF5 library's
+/// parsers can crash or loop on some corruptions, and most corruptions of
+/// the data itself would otherwise load silently with other values.
 public struct Checkpoint: Sendable, Equatable {
   /// The value of the root `format` attribute this version writes and reads.
   public static let format = "gpool-checkpoint-1"
@@ -80,23 +87,42 @@ public struct Checkpoint: Sendable, Equatable {
 
   // MARK: - Writing
 
-  /// Writes the checkpoint to `path` atomically: it goes to a temporary file
-  /// next to it (`path + ".tmp-<pid>"`), which is synced to disk and then
-  /// renamed over `path`. A crash or failure therefore leaves either the old
-  /// file or the complete new one, never a partial one, and the temporary
-  /// file is removed on failure. The temporary name is per process, so one
+  /// Writes the checkpoint to `path` atomically and its SHA-256 to
+  /// `path + ".sha256"`, returning the digest. The file goes to a temporary
+  /// file next to it (`path + ".tmp-<pid>"`), which is synced to disk,
+  /// hashed and then renamed over `path`; the digest file is written
+  /// atomically after it. A crash or failure therefore leaves either the old
+  /// file or the complete new one, never a partial one, and a crash between
+  /// the two renames leaves a digest that disagrees, which `read(from:)`
+  /// reports instead of loading. The temporary name is per process, so one
   /// process must not write the same path from two threads at once. HDF5 is
   /// used under `HDF5Lock`, so concurrent runs may write checkpoints.
-  public func write(to path: String) throws {
-    try HDF5Lock.withExclusiveAccess { try writeLocked(to: path) }
+  /// Cost: writing the file plus one pass to hash it.
+  @discardableResult
+  public func write(to path: String) throws -> String {
+    let digest = try HDF5Lock.withExclusiveAccess { try writeLocked(to: path) }
+    do {
+      try AtomicFile.write(
+        "\(digest)  \(URL(fileURLWithPath: path).lastPathComponent)\n",
+        to: Checkpoint.digestPath(for: path))
+    } catch {
+      throw CheckpointError(
+        "\(Checkpoint.digestPath(for: path)): cannot write the checkpoint's SHA-256 (\(error))")
+    }
+    return digest
   }
 
-  private func writeLocked(to path: String) throws {
+  /// Where the SHA-256 of the checkpoint at `path` is kept.
+  public static func digestPath(for path: String) -> String { path + ".sha256" }
+
+  private func writeLocked(to path: String) throws -> String {
     try validate(in: path)
     let temporary = path + ".tmp-\(getpid())"
+    let digest: String
     do {
       try writeContents(to: temporary)
       try syncToDisk(temporary)
+      digest = try SHA256.hexDigest(ofFileAt: temporary)
       guard rename(temporary, path) == 0 else {
         throw CheckpointError(
           "\(path): cannot move the new checkpoint into place from \(temporary) "
@@ -112,6 +138,7 @@ public struct Checkpoint: Sendable, Equatable {
     // Make the rename itself durable; a failure here loses nothing already
     // written, so it is not an error.
     syncDirectory(containing: path)
+    return digest
   }
 
   private func writeContents(to path: String) throws {
@@ -142,27 +169,50 @@ public struct Checkpoint: Sendable, Equatable {
 
   // MARK: - Reading
 
-  /// Reads and validates the checkpoint at `path`: the format tag, every
-  /// attribute and dataset of the layout, the moments' shapes against their
-  /// parameters', and the RNG state. Errors name the file, the dataset or
-  /// attribute, and what was expected.
+  /// Reads and validates the checkpoint at `path` after checking it against
+  /// the SHA-256 written beside it (`path + ".sha256"`): the format tag,
+  /// every attribute and dataset of the layout, the moments' shapes against
+  /// their parameters', and the RNG state. A missing or disagreeing digest is
+  /// an error, so a changed file is never loaded. Errors name the file, the
+  /// dataset or attribute, and what was expected. Cost: one pass to hash the
+  /// file, then reading it.
   public static func read(from path: String) throws -> Checkpoint {
-    try HDF5Lock.withExclusiveAccess { try readLocked(from: path) }
+    let digestPath = digestPath(for: path)
+    guard let text = FileManager.default.contents(atPath: digestPath) else {
+      throw CheckpointError(
+        "\(digestPath): missing, so \(path) cannot be verified (every checkpoint gpool writes "
+          + "has its SHA-256 beside it; without it a corrupted file could load silently)")
+    }
+    let recorded = String(decoding: text.prefix(64), as: UTF8.self)
+    guard recorded.count == 64, recorded.allSatisfy(\.isHexDigit) else {
+      throw CheckpointError(
+        "\(digestPath): expected a 64-digit hexadecimal SHA-256 at the start of the file")
+    }
+    return try read(from: path, expectedSHA256: recorded, recordedIn: digestPath)
   }
 
-  /// Reads a checkpoint whose SHA-256 was recorded when it was written (a
-  /// run's `checkpointSHA256`): the file is hashed first and handed to HDF5
-  /// only if it is byte for byte the one written, so a corrupted copy gives
-  /// a clear error instead of reaching the HDF5 library's parsers (which can
-  /// crash or loop on some corruptions). Cost: one pass over the file more.
+  /// Reads a checkpoint whose SHA-256 was recorded elsewhere (a run's
+  /// `checkpointSHA256`), checking the file against it first as
+  /// `read(from:)` does.
   public static func read(from path: String, expectedSHA256: String) throws -> Checkpoint {
-    let digest = try SHA256.hexDigest(ofFileAt: path)
+    try read(from: path, expectedSHA256: expectedSHA256, recordedIn: "the run's record")
+  }
+
+  private static func read(
+    from path: String, expectedSHA256: String, recordedIn source: String
+  ) throws -> Checkpoint {
+    let digest: String
+    do {
+      digest = try SHA256.hexDigest(ofFileAt: path)
+    } catch {
+      throw CheckpointError("\(path): cannot read the checkpoint (\(error))")
+    }
     guard digest == expectedSHA256.lowercased() else {
       throw CheckpointError(
-        "\(path): SHA-256 \(digest) differs from the \(expectedSHA256) recorded when the run "
-          + "wrote it: the file was changed or corrupted")
+        "\(path): SHA-256 \(digest) differs from the \(expectedSHA256) recorded in \(source) "
+          + "when it was written: the file was changed or corrupted")
     }
-    return try read(from: path)
+    return try HDF5Lock.withExclusiveAccess { try readLocked(from: path) }
   }
 
   private static func readLocked(from path: String) throws -> Checkpoint {

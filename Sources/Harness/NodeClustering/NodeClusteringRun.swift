@@ -84,6 +84,7 @@ public struct NodeClusteringRun {
     let predicted: [Int]  // one cluster per node of the graph
     var finalLosses: [String: Float] = [:]
     var iterations = 0
+    var checkpointDigest: String?  // baselines have no checkpoint
     if let baseline = config.baseline {
       precondition(baseline.type == "spectral_clustering")
       predicted = try SpectralClustering.cluster(
@@ -145,13 +146,11 @@ public struct NodeClusteringRun {
       log += "\(ClusteringScores(predicted: scored.map { clusters[$0] }, truth: truth).nmi)\n"
       try AtomicFile.write(log, to: logPath)
       let configJSON = String(decoding: try JSONEncoder.sortedPretty.encode(config), as: UTF8.self)
-      try Checkpoint(
+      checkpointDigest = try Checkpoint(
         parameters: model.parameters, optimizer: adam, iteration: iterations, random: random,
         config: configJSON
       ).write(to: checkpointPath)
     }
-    let checkpointDigest =
-      config.baseline == nil ? try SHA256.hexDigest(ofFileAt: checkpointPath) : nil
     // Nodes without a label (Citeseer's 15) belong to the graph but not to the score.
     let scores = ClusteringScores(predicted: scored.map { predicted[$0] }, truth: truth)
     let elapsed = clock.now - start
