@@ -16,8 +16,11 @@ JOBS              ?= $(shell nproc 2>/dev/null || echo 1)
 # Optional: pin OpenBLAS's kernel set (e.g. Haswell) so that machines with
 # different CPUs run the same BLAS kernels (README, "Threads and determinism").
 BLAS_CORE         ?=
+# `make fuzz`: mutated inputs per reader and the campaign's seed.
+FUZZ_COUNT        ?= 5000
+FUZZ_SEED         ?= 1
 
-.PHONY: all deps build release test bench data reproduce-table1 format clean help
+.PHONY: all deps build release test bench fuzz data reproduce-table1 format clean help
 
 all: build
 
@@ -26,6 +29,7 @@ help:
 	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering); FORCE=1 recomputes, JOBS=N, BLAS_CORE=Haswell pins OpenBLAS's kernels"
 	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
 	@echo "make bench              kernel and training-step timings (release build)"
+	@echo "make fuzz               seeded mutated inputs to every reader (FUZZ_COUNT per reader, FUZZ_SEED)"
 	@echo "make deps               install missing Debian packages: $(DEB_PACKAGES)"
 	@echo "make format             format the sources with swift format"
 
@@ -54,6 +58,11 @@ test: deps
 
 bench: release
 	$(GPOOL) bench
+
+# Every reader and checkpoints: a load or a one-line error, never a crash,
+# hang (30 s per input) or more than 2 GiB. `make test` runs a smaller campaign.
+fuzz: release
+	$(GPOOL) fuzz --count $(FUZZ_COUNT) --seed $(FUZZ_SEED) --work-dir .build/fuzz
 
 data: release
 	$(GPOOL) data --data-dir "$(GPOOL_DATA)" $(if $(GPOOL_DATA_MIRROR),--mirror "$(GPOOL_DATA_MIRROR)",)

@@ -43,10 +43,16 @@ let package = Package(
       dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "Pooling", dependencies: ["TensorCore"]),
     .target(name: "Harness", dependencies: ["TensorCore", "HDF5Store", "GraphData", "Pooling"]),
+    .target(
+      name: "Fuzzing",
+      dependencies: [
+        "Harness", "GraphData", "TensorCore",
+        .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]),
     .executableTarget(
       name: "gpool",
       dependencies: [
-        "Harness", "GraphData", "Pooling", "TensorCore",
+        "Harness", "GraphData", "Pooling", "TensorCore", "Fuzzing",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -57,6 +63,7 @@ let package = Package(
     .testTarget(
       name: "HarnessTests",
       dependencies: ["Harness", "GraphData", "Pooling", "TensorCore", "HDF5Store"]),
+    .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "GraphData"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,9 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   case invalidContent(file: String, found: String, expected: String)
   /// The dataset name cannot name Planetoid files.
   case invalidDatasetName(String)
+  /// The dataset's files hold more than `ReaderLimits` allows (`largest`
+  /// names the biggest file and its size).
+  case exceedsLimit(file: String, bytes: UInt64, largest: String, limit: UInt64)
 
   /// How to obtain the files; kept generic because every dataset uses it.
   public static let fetchHint =
@@ -25,7 +28,10 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
   static let replaceHint =
     "the file is corrupt or a different version; delete it and run `make data`"
 
-  public var description: String {
+  /// One line, whatever the file held (see `escapingControlCharacters`).
+  public var description: String { rawDescription.escapingControlCharacters }
+
+  private var rawDescription: String {
     switch self {
     case .fileNotFound(let path, let alsoMissing):
       let others =
@@ -43,6 +49,29 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case .invalidDatasetName(let name):
       return "'\(name)' is not a valid Planetoid dataset name "
         + "(expected a plain name such as cora, citeseer or pubmed)"
+    case .exceedsLimit(let file, let bytes, let largest, let limit):
+      let limitText = limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes"
+      return "\(file): holds \(bytes) bytes uncompressed (\(largest)), more than the readers' "
+        + "limit of \(limitText) for one dataset; raise it with --max-dataset-mib if the data "
+        + "is genuine"
     }
+  }
+}
+
+extension String {
+  /// The text with control characters shown as escapes (`\u{a}`), so a
+  /// message quoting a damaged file's names or values (a newline in a zip
+  /// member's name, a key spelled with a tab) stays on one line and cannot
+  /// rewrite the terminal. Cost O(length).
+  public var escapingControlCharacters: String {
+    var text = ""
+    for scalar in unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
+        text += "\\u{" + String(scalar.value, radix: 16) + "}"
+      } else {
+        text.unicodeScalars.append(scalar)
+      }
+    }
+    return text
   }
 }

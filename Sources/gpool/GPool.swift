@@ -23,14 +23,9 @@ struct GPool: ParsableCommand {
     subcommands: [
       ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
       GenerateCommand.self, EvaluateCommand.self,
-      BenchCommand.self,
+      BenchCommand.self, FuzzCommand.self,
     ])
 
-  /// Sets the allocator policy of a compute-bound process, then parses and runs.
-  static func main() {
-    MemoryPolicy.reuseFreedMemory()
-    main(nil)
-  }
 }
 
 /// Options shared by the subcommands that compute.

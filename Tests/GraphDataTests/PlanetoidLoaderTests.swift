@@ -101,7 +101,7 @@ final class PlanetoidLoaderTests: XCTestCase {
     try writeToyDataset(in: directory, graph: [(0, [1]), (1, [9])])
     var error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
     XCTAssertTrue(
-      error?.description.hasPrefix("ind.toy.graph: found node id 9") ?? false,
+      error?.description.hasPrefix("\(directory)/ind.toy.graph: found node id 9") ?? false,
       "\(String(describing: error))")
 
     try writeToyDataset(in: directory, testIndex: "3\n3\n")
@@ -124,7 +124,8 @@ final class PlanetoidLoaderTests: XCTestCase {
     try writeToyDataset(in: directory, ally: [[1, 0], [0, 1], [1, 1]])
     error = loadError { try PlanetoidLoader.load(name: "toy", directory: directory) }
     XCTAssertTrue(
-      error?.description.hasPrefix("ind.toy.ally: found row 2 with more than one 1") ?? false,
+      error?.description.hasPrefix("\(directory)/ind.toy.ally: found row 2 with more than one 1")
+        ?? false,
       "\(String(describing: error))")
   }
 
@@ -221,9 +222,10 @@ final class PlanetoidLoaderTests: XCTestCase {
     guard case .malformedPickle(let pickle) = error else {
       return XCTFail("\(String(describing: error))")
     }
-    XCTAssertEqual(pickle.source, "ind.cora.x")
+    XCTAssertEqual(pickle.source, "\(directory)/ind.cora.x")
     let description = error?.description ?? ""
-    XCTAssertTrue(description.hasPrefix("ind.cora.x: truncated pickle at offset "), description)
+    XCTAssertTrue(
+      description.hasPrefix("\(directory)/ind.cora.x: truncated pickle at offset "), description)
     // With checksums (the default) the mismatch is caught before parsing.
     let checked = loadError { try PlanetoidLoader.load(name: "cora", directory: directory) }
     XCTAssertTrue(checked?.description.hasPrefix("checksum mismatch for ind.cora.x") ?? false)

@@ -293,6 +293,63 @@ final class TUDatasetReaderTests: XCTestCase {
       "TINY_A.txt line 3", "node id 0")
   }
 
+  /// An edge file of 2.6 MB is parsed in 1 MiB chunks: lines cut by a
+  /// chunk's end, blank lines (which shift line numbers) and a bad value
+  /// far past the first chunk all come out as in a file read whole.
+  func testLongFilesStreamAcrossChunksWithExactLineNumbers() throws {
+    let nodes = 1000
+    var edges = ""
+    var lines = 0
+    var edgeCount = 0
+    for i in 0..<300_000 {
+      let u = i % nodes + 1
+      let v = (i * 7 + 3) % nodes + 1
+      edges += "\(u), \(v)\n"
+      lines += 1
+      edgeCount += 1
+      if i % 50_001 == 0 {
+        edges += "\n  \n"
+        lines += 2
+      }
+    }
+    XCTAssertGreaterThan(edges.utf8.count, 2 << 20)  // three chunks
+    let files: [String: String?] = [
+      "graph_indicator": String(repeating: "1\n", count: nodes), "graph_labels": "0\n",
+      "node_labels": nil, "node_attributes": nil, "edge_labels": nil, "A": edges,
+    ]
+    let data = try TUDatasetReader.load(name: "TINY", folder: try writeFolder(files))
+    // The reference: the same entries, made symmetric, through a dense matrix.
+    var dense = [[Bool]](repeating: [Bool](repeating: false, count: nodes), count: nodes)
+    for i in 0..<300_000 {
+      let u = i % nodes
+      let v = (i * 7 + 3) % nodes
+      dense[u][v] = true
+      dense[v][u] = true
+    }
+    XCTAssertEqual(data.graphs.count, 1)
+    XCTAssertEqual(data.graphs[0].adjacency.nonzeroCount, dense.joined().filter { $0 }.count)
+    var bad = files
+    bad["A"] = edges + "1, x\n"
+    let error = datasetError {
+      try TUDatasetReader.load(name: "TINY", folder: try writeFolder(bad))
+    }
+    assertMentions(error, "TINY_A.txt line \(lines + 1)", "'x'")
+  }
+
+  /// A dataset larger than the readers' limit is refused before parsing,
+  /// naming the archive, the largest file and the limit.
+  func testDatasetsAboveTheSizeLimitAreRefused() throws {
+    let path = try writeZip()
+    let tight = ReaderLimits(maximumUncompressedBytes: 16)
+    let error = datasetError {
+      try TUDatasetReader.load(name: "TINY", zipPath: path, limits: tight)
+    }
+    let message = error?.description ?? ""
+    XCTAssertTrue(message.hasPrefix("\(path): holds "), message)
+    assertMentions(error, "TINY_", "limit of 16 bytes", "--max-dataset-mib")
+    checkTiny(try TUDatasetReader.load(name: "TINY", zipPath: path))
+  }
+
   func testEdgeBetweenGraphsNamesLine() throws {
     let path = try writeZip(["A": "1, 2\n3, 4\n", "edge_labels": nil])
     let error = datasetError { try TUDatasetReader.load(name: "TINY", zipPath: path) }

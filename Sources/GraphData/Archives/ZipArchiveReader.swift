@@ -35,6 +35,11 @@ public struct ZipArchiveReader {
   /// Whether a file member with exactly this path exists.
   public func contains(_ member: String) -> Bool { archive[member]?.type == .file }
 
+  /// The member's declared uncompressed size (checked against the archive
+  /// when it was opened, and enforced while streaming), or `nil` if there is
+  /// no such member.
+  public func declaredSize(of member: String) -> UInt64? { declaredSizes[member] }
+
   /// Calls `consume` with successive chunks of the member's bytes (CRC
   /// checked), in order. A damaged member throws `DatasetError` naming the
   /// archive and the member. Memory: one chunk (`chunkSize` bytes) at a time.

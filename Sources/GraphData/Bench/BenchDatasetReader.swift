@@ -29,9 +29,10 @@ public enum BenchDatasetReader {
   /// - Throws: `DatasetError`: `.fileNotFound`, `.checksumMismatch`,
   ///   `.invalidContent` naming the archive, the member (`tr_feat.npy`) and
   ///   what was found vs expected, `.malformedPickle` for a rejected pickle.
-  public static func load(name: String? = nil, path: String, verifyChecksums: Bool = true) throws
-    -> GraphClassificationDataset
-  {
+  public static func load(
+    name: String? = nil, path: String, verifyChecksums: Bool = true,
+    limits: ReaderLimits = .standard
+  ) throws -> GraphClassificationDataset {
     guard FileManager.default.fileExists(atPath: path) else {
       throw DatasetError.fileNotFound(path: path)
     }
@@ -41,6 +42,11 @@ public enum BenchDatasetReader {
       ? try DataManifest.verify(file: path, expectedName: fileName)
       : try SHA256.hexDigest(ofFileAt: path)
     let archive = try NPZReader(path: path)
+    guard archive.uncompressedBytes <= limits.maximumUncompressedBytes else {
+      throw DatasetError.exceedsLimit(
+        file: path, bytes: archive.uncompressedBytes, largest: "all arrays together",
+        limit: limits.maximumUncompressedBytes)
+    }
     let missing = arrayNames.filter { !archive.contains($0) }
     guard missing.isEmpty else {
       throw DatasetError.invalidContent(

@@ -47,14 +47,16 @@ public enum GINTextReader {
   ///   expected (a non-integer token, a neighbour index out of range, fewer
   ///   node lines or graphs than announced).
   public static func load(
-    name: String, zipPath: String, verifyChecksums: Bool = true, chunkSize: Int = 1 << 20
+    name: String, zipPath: String, verifyChecksums: Bool = true, chunkSize: Int = 1 << 20,
+    limits: ReaderLimits = .standard
   ) throws -> GraphClassificationDataset {
     try checkName(name, location: zipPath)
     let digest = try SHA256.hexDigest(ofFileAt: zipPath)
     let archiveName = (zipPath as NSString).lastPathComponent
     if verifyChecksums { try DataManifest.verify(digest: digest, expectedName: archiveName) }
     let source = try GraphFileSource(zipPath: zipPath)
-    var dataset = try load(name: name, source: source, chunkSize: chunkSize, hashFiles: false)
+    var dataset = try load(
+      name: name, source: source, chunkSize: chunkSize, hashFiles: false, limits: limits)
     dataset.fileChecksums = [archiveName: digest]
     return dataset
   }
@@ -63,12 +65,13 @@ public enum GINTextReader {
   /// optionally `10fold_idx/` beside it) directly or in a subfolder. Same
   /// result as `load(name:zipPath:)`; every file read is hashed into
   /// `fileChecksums`. Cost O(text bytes + nnz).
-  public static func load(name: String, folder: String, chunkSize: Int = 1 << 20) throws
-    -> GraphClassificationDataset
-  {
+  public static func load(
+    name: String, folder: String, chunkSize: Int = 1 << 20, limits: ReaderLimits = .standard
+  ) throws -> GraphClassificationDataset {
     try checkName(name, location: folder)
     let source = try GraphFileSource(folder: folder)
-    return try load(name: name, source: source, chunkSize: chunkSize, hashFiles: true)
+    return try load(
+      name: name, source: source, chunkSize: chunkSize, hashFiles: true, limits: limits)
   }
 
   /// Parses GIN text held in memory, fed to the streaming parser in chunks
@@ -101,12 +104,13 @@ public enum GINTextReader {
 
   /// Streams `NAME.txt` through the parser and reads the fold files.
   private static func load(
-    name: String, source: GraphFileSource, chunkSize: Int, hashFiles: Bool
+    name: String, source: GraphFileSource, chunkSize: Int, hashFiles: Bool, limits: ReaderLimits
   ) throws -> GraphClassificationDataset {
     let textName = "\(name).txt"
     guard let textMember = try source.member(named: textName) else {
       throw DatasetError.fileNotFound(path: source.label(textName))
     }
+    try source.checkTotalSize(of: [textMember], limits: limits)
     var parser = GINTextParser(file: source.label(textMember))
     var hasher = SHA256()
     try source.stream(textMember, chunkSize: chunkSize) { chunk in

@@ -126,19 +126,23 @@ public enum GraphDatasetCatalog {
   /// `DatasetError.fileNotFound`; a generated Bench variant is generated with
   /// `generatorSeed` when its file is absent.
   public static func load(
-    _ entry: Entry, dataDirectory: String, generatorSeed: UInt64 = 0
+    _ entry: Entry, dataDirectory: String, generatorSeed: UInt64 = 0,
+    limits: ReaderLimits = .standard
   ) throws -> GraphClassificationDataset {
     switch entry.source {
     case .tu(let file):
-      return try TUDatasetReader.load(name: entry.name, zipPath: "\(dataDirectory)/\(file)")
+      return try TUDatasetReader.load(
+        name: entry.name, zipPath: "\(dataDirectory)/\(file)", limits: limits)
     case .gin(let file):
-      return try GINTextReader.load(name: entry.name, zipPath: "\(dataDirectory)/\(file)")
+      return try GINTextReader.load(
+        name: entry.name, zipPath: "\(dataDirectory)/\(file)", limits: limits)
     case .bench(let file):
-      return try BenchDatasetReader.load(name: entry.name, path: "\(dataDirectory)/\(file)")
+      return try BenchDatasetReader.load(
+        name: entry.name, path: "\(dataDirectory)/\(file)", limits: limits)
     case .generatedBench(let variant, let file):
       let path = "\(dataDirectory)/\(file)"
       if FileManager.default.fileExists(atPath: path) {
-        return try BenchDatasetReader.load(name: entry.name, path: path)
+        return try BenchDatasetReader.load(name: entry.name, path: path, limits: limits)
       }
       var generated = try BenchGenerator.generate(variant: variant, seed: generatorSeed)
       generated.name = entry.name

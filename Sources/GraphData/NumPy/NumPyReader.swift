@@ -329,6 +329,12 @@ public struct NPZReader {
     archive.memberPaths.filter { $0.hasSuffix(".npy") }.map { String($0.dropLast(4)) }
   }
 
+  /// The members' declared uncompressed sizes, summed (checked against the
+  /// archive when it was opened and enforced while reading).
+  public var uncompressedBytes: UInt64 {
+    archive.memberPaths.reduce(0) { $0 + (archive.declaredSize(of: $1) ?? 0) }
+  }
+
   /// Whether the archive holds the array `name` (member `name.npy`).
   public func contains(_ name: String) -> Bool { archive.contains(name + ".npy") }
 

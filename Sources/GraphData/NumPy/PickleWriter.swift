@@ -226,6 +226,11 @@ extension PickleValue {
     numpyArray(shape: shape, code: "f4", data: littleEndianBytes(of: values.map(\.bitPattern)))
   }
 
+  /// A pickled int32 `numpy.ndarray` of `shape` (Planetoid's one-hot labels).
+  public static func numpyInt32Array(_ values: [Int32], shape: [Int]) -> PickleValue {
+    numpyArray(shape: shape, code: "i4", data: littleEndianBytes(of: values))
+  }
+
   /// A pickled `scipy.sparse.csr.csr_matrix` with float32 data and int32
   /// indices, laid out as SciPy pickles one (`_shape`, `maxprint`, `data`,
   /// `indices`, `indptr`, `_has_sorted_indices`). Cost O(rows + nnz).

@@ -79,7 +79,7 @@ public enum PlanetoidLoader {
       let digest = SHA256.hexDigest(of: bytes)
       if verifyChecksums { try DataManifest.verify(digest: digest, expectedName: fileName) }
       checksums[fileName] = digest
-      return (fileName, bytes)
+      return (path, bytes)  // messages name the file by its path
     }
     func unpickle(_ suffix: String) throws -> (name: String, value: PickleValue) {
       let file = try read(suffix)
@@ -106,7 +106,7 @@ public enum PlanetoidLoader {
       let digest = try SHA256.hexDigest(ofFileAt: path)
       if verifyChecksums { try DataManifest.verify(digest: digest, expectedName: fileName) }
       checksums[fileName] = digest
-      allx = (fileName, try SparseMatrix.readNPZ(path: path))
+      allx = (path, try SparseMatrix.readNPZ(path: path))
       featureNote = entry.note
     } else {
       allx = try sparse("allx")
@@ -237,7 +237,8 @@ public enum PlanetoidLoader {
 
     return PlanetoidDataset(
       name: name, adjacency: adjacency, features: features, labels: nodeLabels,
-      classCount: classCount, fileChecksums: checksums, featureFile: allx.name,
+      classCount: classCount, fileChecksums: checksums,
+      featureFile: (allx.name as NSString).lastPathComponent,
       featureNote: featureNote)
   }
 

@@ -118,6 +118,28 @@ struct GraphFileSource {
     return [UInt8](data)
   }
 
+  /// The member's size in bytes: the (validated) declared uncompressed size
+  /// of a zip member, the size of a file.
+  func size(of member: String) -> UInt64 {
+    if let archive { return archive.declaredSize(of: member) ?? 0 }
+    let attributes = try? FileManager.default.attributesOfItem(atPath: label(member))
+    return (attributes?[.size] as? NSNumber)?.uint64Value ?? 0
+  }
+
+  /// Throws unless `members` hold at most `limits.maximumUncompressedBytes`
+  /// together, naming the largest; checked before anything is parsed, from
+  /// the (validated) sizes in the zip's directory or the files' sizes.
+  func checkTotalSize(of members: [String], limits: ReaderLimits) throws {
+    let sizes = members.map { (member: $0, bytes: size(of: $0)) }
+    let total = sizes.reduce(0) { $0 + $1.bytes }
+    guard total > limits.maximumUncompressedBytes else { return }
+    let largest = sizes.max { $0.bytes < $1.bytes }!
+    throw DatasetError.exceedsLimit(
+      file: location, bytes: total,
+      largest: "\(label(largest.member)): \(largest.bytes) bytes",
+      limit: limits.maximumUncompressedBytes)
+  }
+
   /// Calls `consume` with successive chunks of the member's bytes.
   /// Memory: one chunk at a time.
   func stream(
@@ -236,15 +258,19 @@ enum TextBytes {
   /// `lineEnd` after each non-blank line with its 1-based number and field
   /// count. Blank lines are skipped; an empty field (`1,,2`, a leading or
   /// trailing comma) throws `DatasetError.invalidContent` naming `file` and
-  /// the line. Cost O(bytes).
+  /// the line. `bytes` may be one piece of a file cut after a newline: its
+  /// first line is then `firstLine`, and only the first piece may start
+  /// with a byte-order mark. Returns the number of the last line scanned.
+  /// Cost O(bytes).
+  @discardableResult
   static func scanFields(
-    _ bytes: UnsafeRawBufferPointer, file: String,
+    _ bytes: UnsafeRawBufferPointer, file: String, firstLine: Int = 1,
     field: (_ token: UnsafeRawBufferPointer, _ line: Int) throws -> Void,
     lineEnd: (_ line: Int, _ fieldCount: Int) throws -> Void
-  ) throws {
+  ) throws -> Int {
     let end = bytes.count
-    var p = TextBytes.byteOrderMarkLength(bytes)
-    var line = 0
+    var p = firstLine == 1 ? TextBytes.byteOrderMarkLength(bytes) : 0
+    var line = firstLine - 1
     while p < end {
       line += 1
       var fields = 0
@@ -282,22 +308,52 @@ enum TextBytes {
       if fields > 0 { try lineEnd(line, fields) }
       p += 1  // past the newline (or past the end)
     }
+    return line
   }
 }
 
 /// Rows of numbers of equal width from a text file (TU files, GIN fold
 /// files), with the line each row came from.
+///
+/// Memory: the values and a few words per blank line; line numbers are not
+/// stored per row but computed from the places where blank lines shift them.
 struct NumericTable<Value> {
   /// Row-major values.
   var values: [Value] = []
   /// Values per row.
   var width = 0
-  /// 1-based line number of each row (blank lines are skipped).
-  var lines: [Int32] = []
+  /// Number of rows (blank lines are not rows).
+  private(set) var rowCount = 0
+  /// Where row numbering and line numbering part: from `row` on, row r is
+  /// on line `line + (r - row)` (until the next jump). Empty when the file
+  /// has no blank lines.
+  private var lineJumps: [(row: Int, line: Int)] = []
+  private let expectedWidth: Int?
+  private var firstLine = 0
+  private let what: String
+  private let parse: (UnsafeRawBufferPointer) -> Value?
 
-  var rowCount: Int { lines.count }
+  /// The 1-based line of `row`. Cost O(log(blank-line runs)).
+  func line(ofRow row: Int) -> Int {
+    var low = 0
+    var high = lineJumps.count  // the first jump after `row` is in low...high
+    while low < high {
+      let middle = (low + high) / 2
+      if lineJumps[middle].row <= row { low = middle + 1 } else { high = middle }
+    }
+    guard low > 0 else { return row + 1 }
+    let jump = lineJumps[low - 1]
+    return jump.line + (row - jump.row)
+  }
 
-  func line(ofRow row: Int) -> Int { Int(lines[row]) }
+  private init(
+    width expectedWidth: Int?, what: String, parse: @escaping (UnsafeRawBufferPointer) -> Value?
+  ) {
+    self.expectedWidth = expectedWidth
+    self.width = expectedWidth ?? 0
+    self.what = what
+    self.parse = parse
+  }
 
   /// Parses `bytes` with `parse` per token; every row must have the same
   /// number of values (`width`, if given). `what` describes a value for
@@ -307,53 +363,109 @@ struct NumericTable<Value> {
   ///   a token `parse` rejects or a row of the wrong width.
   init(
     parsing bytes: [UInt8], file: String, width expectedWidth: Int? = nil, what: String,
-    parse: (UnsafeRawBufferPointer) -> Value?
+    parse: @escaping (UnsafeRawBufferPointer) -> Value?
   ) throws {
-    var values: [Value] = []
-    var lines: [Int32] = []
-    values.reserveCapacity(bytes.count / 3)
-    lines.reserveCapacity(bytes.count / 4)
-    var width = expectedWidth ?? 0
-    var firstLine = 0
-    try bytes.withUnsafeBytes { buffer in
-      try TextBytes.scanFields(
-        buffer, file: file,
-        field: { token, line in
-          guard let value = parse(token) else {
-            throw DatasetError.invalidContent(
-              file: "\(file) line \(line)", found: TextBytes.quoted(token), expected: what)
-          }
-          values.append(value)
-        },
-        lineEnd: { line, count in
-          if width == 0 {
-            width = count
-            firstLine = line
-          }
-          guard count == width else {
-            let reference = expectedWidth != nil ? "" : " (as on line \(firstLine))"
-            throw DatasetError.invalidContent(
-              file: "\(file) line \(line)", found: count == 1 ? "1 value" : "\(count) values",
-              expected: "\(width) per row\(reference)")
-          }
-          lines.append(Int32(truncatingIfNeeded: line))
-        })
+    self.init(width: expectedWidth, what: what, parse: parse)
+    try bytes.withUnsafeBytes { _ = try scan($0, file: file, firstLine: 1) }
+  }
+
+  /// Parses `member` of `source` as `init(parsing:…)` does, a chunk at a
+  /// time, so the text is never held whole: memory is the values plus one
+  /// chunk (and the longest line). `observe` sees every byte (for hashing).
+  /// Cost O(bytes).
+  init(
+    streaming member: String, of source: GraphFileSource, width expectedWidth: Int? = nil,
+    what: String, observe: (UnsafeRawBufferPointer) -> Void = { _ in },
+    parse: @escaping (UnsafeRawBufferPointer) -> Value?
+  ) throws {
+    self.init(width: expectedWidth, what: what, parse: parse)
+    let file = source.label(member)
+    var pending: [UInt8] = []  // the start of a line cut by the chunk's end
+    var nextLine = 1
+    try source.stream(member, chunkSize: 1 << 20) { chunk in
+      observe(chunk)
+      guard let lastNewline = chunk.lastIndex(of: TextBytes.newline) else {
+        pending.append(contentsOf: chunk)
+        return
+      }
+      let complete = UnsafeRawBufferPointer(rebasing: chunk[...lastNewline])
+      if pending.isEmpty {
+        nextLine = try scan(complete, file: file, firstLine: nextLine) + 1
+      } else {
+        pending.append(contentsOf: complete)
+        nextLine = try pending.withUnsafeBytes { try scan($0, file: file, firstLine: nextLine) } + 1
+        pending.removeAll(keepingCapacity: true)
+      }
+      pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[(lastNewline + 1)...]))
     }
-    self.values = values
-    self.lines = lines
-    self.width = width
+    if !pending.isEmpty {
+      try pending.withUnsafeBytes { _ = try scan($0, file: file, firstLine: nextLine) }
+    }
+  }
+
+  /// Adds the rows of `bytes`, whose first line is `firstLine`; returns the
+  /// number of its last line.
+  private mutating func scan(
+    _ bytes: UnsafeRawBufferPointer, file: String, firstLine startLine: Int
+  ) throws -> Int {
+    try TextBytes.scanFields(
+      bytes, file: file, firstLine: startLine,
+      field: { token, line in
+        guard let value = parse(token) else {
+          throw DatasetError.invalidContent(
+            file: "\(file) line \(line)", found: TextBytes.quoted(token), expected: what)
+        }
+        values.append(value)
+      },
+      lineEnd: { line, count in
+        if width == 0 {
+          width = count
+        }
+        if firstLine == 0 { firstLine = line }
+        guard count == width else {
+          let reference = expectedWidth != nil ? "" : " (as on line \(firstLine))"
+          throw DatasetError.invalidContent(
+            file: "\(file) line \(line)", found: count == 1 ? "1 value" : "\(count) values",
+            expected: "\(width) per row\(reference)")
+        }
+        if line != self.line(ofRow: rowCount) { lineJumps.append((rowCount, line)) }
+        rowCount += 1
+      })
   }
 }
 
-/// Rows of integers (graph ids, labels, edges).
+/// Rows of integers (graph ids, labels).
 typealias IntegerTable = NumericTable<Int>
 
 extension NumericTable where Value == Int {
-  /// Parses integers; `what` names a value ("a node id").
+  /// Parses integers; `what` names a value ("a graph index").
   init(parsing bytes: [UInt8], file: String, width: Int? = nil, what: String) throws {
     try self.init(
       parsing: bytes, file: file, width: width, what: "an integer (\(what))",
       parse: TextBytes.integer)
+  }
+
+  /// Streams integers from `member`; `what` names a value ("a node label").
+  init(
+    streaming member: String, of source: GraphFileSource, width: Int? = nil, what: String,
+    observe: (UnsafeRawBufferPointer) -> Void = { _ in }
+  ) throws {
+    try self.init(
+      streaming: member, of: source, width: width, what: "an integer (\(what))", observe: observe,
+      parse: TextBytes.integer)
+  }
+}
+
+extension NumericTable where Value == Int32 {
+  /// Streams integers that fit 32 bits (node ids: half the memory of `Int`).
+  init(
+    streaming member: String, of source: GraphFileSource, width: Int? = nil, what: String,
+    observe: (UnsafeRawBufferPointer) -> Void = { _ in }
+  ) throws {
+    try self.init(
+      streaming: member, of: source, width: width,
+      what: "an integer below 2^31 (\(what))", observe: observe,
+      parse: { TextBytes.integer($0).flatMap { Int32(exactly: $0) } })
   }
 }
 

@@ -37,15 +37,16 @@ public enum TUDatasetReader {
   /// - Throws: `DatasetError`: a missing or unreadable (e.g. truncated)
   ///   archive, a checksum mismatch, a missing or ambiguous member, or
   ///   content that does not fit the format, naming the member and line.
-  public static func load(name: String, zipPath: String, verifyChecksums: Bool = true) throws
-    -> GraphClassificationDataset
-  {
+  public static func load(
+    name: String, zipPath: String, verifyChecksums: Bool = true,
+    limits: ReaderLimits = .standard
+  ) throws -> GraphClassificationDataset {
     try checkName(name, location: zipPath)
     let digest = try SHA256.hexDigest(ofFileAt: zipPath)
     let archiveName = (zipPath as NSString).lastPathComponent
     if verifyChecksums { try DataManifest.verify(digest: digest, expectedName: archiveName) }
     let source = try GraphFileSource(zipPath: zipPath)
-    var dataset = try load(name: name, source: source)
+    var dataset = try load(name: name, source: source, limits: limits, hashMembers: false).dataset
     dataset.fileChecksums = [archiveName: digest]
     return dataset
   }
@@ -69,13 +70,12 @@ public enum TUDatasetReader {
   ///   of different graphs in `DS_A.txt`, graph ids that do not run 1...G,
   ///   row counts that disagree between files, attribute rows of varying
   ///   width.
-  public static func load(name: String, folder: String) throws -> GraphClassificationDataset {
+  public static func load(
+    name: String, folder: String, limits: ReaderLimits = .standard
+  ) throws -> GraphClassificationDataset {
     try checkName(name, location: folder)
     let source = try GraphFileSource(folder: folder)
-    var hashes: [String: String] = [:]
-    var dataset = try load(name: name, source: source) { member, bytes in
-      hashes[(member as NSString).lastPathComponent] = SHA256.hexDigest(of: bytes)
-    }
+    var (dataset, hashes) = try load(name: name, source: source, limits: limits, hashMembers: true)
     dataset.fileChecksums = hashes
     return dataset
   }
@@ -89,12 +89,19 @@ public enum TUDatasetReader {
     }
   }
 
-  /// The format's work, on files from a zip or a folder. `didRead` sees
-  /// every file read (for hashing). Cost O(bytes + E log(max degree)).
+  /// The format's work, on files from a zip or a folder, returning with the
+  /// dataset the SHA-256 of each file read (by file name) when
+  /// `hashMembers`. Files are parsed as they stream in, never held whole.
+  /// Cost O(bytes + E log(max degree)); memory about 32 bytes per line of
+  /// `DS_A.txt` at the peak (its ids as 32-bit integers, then 8 bytes per
+  /// stored entry while sorting and 8 per entry of the graphs built).
+  ///
+  /// - Throws: `DatasetError` before parsing anything when the files hold
+  ///   more than `limits.maximumUncompressedBytes` together.
   static func load(
-    name: String, source: GraphFileSource,
-    didRead: (_ member: String, _ bytes: [UInt8]) -> Void = { _, _ in }
-  ) throws -> GraphClassificationDataset {
+    name: String, source: GraphFileSource, limits: ReaderLimits = .standard,
+    hashMembers: Bool = false
+  ) throws -> (dataset: GraphClassificationDataset, hashes: [String: String]) {
     // Find every file first so all missing ones are reported together.
     var found: [String: String] = [:]
     var missing: [String] = []
@@ -109,19 +116,29 @@ public enum TUDatasetReader {
       throw DatasetError.fileNotFound(path: first, alsoMissing: Array(missing.dropFirst()))
     }
     func label(_ suffix: String) -> String { source.label(found[suffix]!) }
-    func read(_ suffix: String) throws -> [UInt8]? {
+    try source.checkTotalSize(of: Array(found.values), limits: limits)
+    var hashes: [String: String] = [:]
+    /// Parses the member `suffix` with `parse`, hashing it on the way when asked.
+    func table<Value>(
+      _ suffix: String,
+      _ parse: (String, GraphFileSource, (UnsafeRawBufferPointer) -> Void) throws
+        -> NumericTable<Value>
+    ) throws -> NumericTable<Value>? {
       guard let member = found[suffix] else { return nil }
-      let bytes = try source.read(member)
-      didRead(member, bytes)
-      return bytes
+      guard hashMembers else { return try parse(member, source, { _ in }) }
+      var hasher = SHA256()
+      let parsed = try parse(member, source) { hasher.update($0) }
+      hashes[(member as NSString).lastPathComponent] = hasher.finalizeHex()
+      return parsed
     }
 
     // Graph membership: N nodes, G graphs, each node's graph and its index
     // inside its graph (nodes keep file order; a graph's nodes need not be
     // contiguous).
     let indicatorFile = label("_graph_indicator.txt")
-    let indicator = try IntegerTable(
-      parsing: try read("_graph_indicator.txt")!, file: indicatorFile, width: 1, what: "a graph id")
+    let indicator = try table("_graph_indicator.txt") {
+      try IntegerTable(streaming: $0, of: $1, width: 1, what: "a graph id", observe: $2)
+    }!
     let nodeCount = indicator.rowCount
     var graphCount = 0
     for (row, id) in indicator.values.enumerated() {
@@ -174,27 +191,33 @@ public enum TUDatasetReader {
 
     // Node labels and attributes.
     var nodeLabels: CategoricalCodes?
-    if let bytes = try read("_node_labels.txt") {
-      let table = try IntegerTable(
-        parsing: bytes, file: label("_node_labels.txt"), what: "a node label")
+    if let table = try table(
+      "_node_labels.txt",
+      {
+        try IntegerTable(streaming: $0, of: $1, what: "a node label", observe: $2)
+      })
+    {
       try checkNodeRows(table.rowCount, suffix: "_node_labels.txt")
       nodeLabels = CategoricalCodes(rows: table.values, width: table.width)
     }
     var attributes: (values: [Float], width: Int)?
-    if let bytes = try read("_node_attributes.txt") {
-      let table = try NumericTable<Float>(
-        parsing: bytes, file: label("_node_attributes.txt"),
-        what: "a finite number (node attribute)",
-        parse: { TextBytes.float($0).flatMap { $0.isFinite ? $0 : nil } })
+    if let table = try table(
+      "_node_attributes.txt",
+      {
+        try NumericTable<Float>(
+          streaming: $0, of: $1, what: "a finite number (node attribute)", observe: $2,
+          parse: { TextBytes.float($0).flatMap { $0.isFinite ? $0 : nil } })
+      })
+    {
       try checkNodeRows(table.rowCount, suffix: "_node_attributes.txt")
       attributes = (table.values, table.width)
     }
 
     // Graph classes.
     let graphLabelFile = label("_graph_labels.txt")
-    let graphLabels = try IntegerTable(
-      parsing: try read("_graph_labels.txt")!, file: graphLabelFile, width: 1,
-      what: "a graph label")
+    let graphLabels = try table("_graph_labels.txt") {
+      try IntegerTable(streaming: $0, of: $1, width: 1, what: "a graph label", observe: $2)
+    }!
     guard graphLabels.rowCount == graphCount else {
       throw DatasetError.invalidContent(
         file: graphLabelFile, found: "\(graphLabels.rowCount) graph labels",
@@ -204,8 +227,9 @@ public enum TUDatasetReader {
 
     // Edges: node ids must exist and both ends must lie in one graph.
     let edgeFile = label("_A.txt")
-    let edges = try IntegerTable(
-      parsing: try read("_A.txt")!, file: edgeFile, width: 2, what: "a node id")
+    var edges = try table("_A.txt") {
+      try NumericTable<Int32>(streaming: $0, of: $1, width: 2, what: "a node id", observe: $2)
+    }!
     let edgeCount = edges.rowCount
     guard edgeCount < Int(UInt32.max) else {
       throw DatasetError.invalidContent(
@@ -218,8 +242,8 @@ public enum TUDatasetReader {
     var degree = [Int](repeating: 0, count: nodeCount + 1)
     try edges.values.withUnsafeBufferPointer { ids in
       for e in 0..<edgeCount {
-        let u = ids[2 * e]
-        let v = ids[2 * e + 1]
+        let u = Int(ids[2 * e])
+        let v = Int(ids[2 * e + 1])
         if u < 1 || u > nodeCount || v < 1 || v > nodeCount {
           throw DatasetError.invalidContent(
             file: "\(edgeFile) line \(edges.line(ofRow: e))",
@@ -240,9 +264,13 @@ public enum TUDatasetReader {
     }
     // Edge labels: one row per line of DS_A.txt.
     var edgeLabels: CategoricalCodes?
-    if let bytes = try read("_edge_labels.txt") {
+    if let table = try table(
+      "_edge_labels.txt",
+      {
+        try IntegerTable(streaming: $0, of: $1, what: "an edge label", observe: $2)
+      })
+    {
       let file = label("_edge_labels.txt")
-      let table = try IntegerTable(parsing: bytes, file: file, what: "an edge label")
       guard table.rowCount == edgeCount else {
         throw DatasetError.invalidContent(
           file: file, found: "\(table.rowCount) edge labels",
@@ -251,69 +279,136 @@ public enum TUDatasetReader {
       edgeLabels = CategoricalCodes(rows: table.values, width: table.width)
     }
     for i in 0..<nodeCount { degree[i + 1] += degree[i] }
-    let entryStart = degree  // entryStart[node] (0-based) ..< entryStart[node + 1]
-    var keys = [UInt64](repeating: 0, count: entryStart[nodeCount])
-    var next = entryStart
+
+    // One graph at a time: its binary adjacency, node data in local order.
+    var graphs: [LabeledGraph] = []
+    graphs.reserveCapacity(graphCount)
+    func emit(_ g: Int, _ offsets: [Int32], _ columns: [Int32], _ lines: [Int]?) {
+      let nodes = nodesByGraph[graphStart[g]..<graphStart[g + 1]]
+      let n = nodes.count
+      let adjacency = SparseMatrix(
+        rows: n, columns: n, rowOffsets: offsets, columnIndices: columns,
+        values: [Float](repeating: 1, count: columns.count))
+      let labels = nodeLabels.map { codes in nodes.map { codes.codes[Int($0)] } }
+      let features = attributes.map { attributes in
+        var storage: [Float] = []
+        storage.reserveCapacity(n * attributes.width)
+        for node in nodes {
+          let start = Int(node) * attributes.width
+          storage.append(contentsOf: attributes.values[start..<(start + attributes.width)])
+        }
+        return Matrix(rows: n, columns: attributes.width, storage: storage)
+      }
+      let entryLabels = edgeLabels.map { edgeLabels in lines!.map { edgeLabels.codes[$0] } }
+      graphs.append(
+        LabeledGraph(
+          adjacency: adjacency, label: classes.codes[g], nodeLabels: labels,
+          nodeAttributes: features, edgeLabels: entryLabels))
+    }
+    // Half the memory per entry when no edge labels need each entry's line.
+    let layout = GraphLayout(
+      entryStart: degree, localIndex: localIndex, graphStart: graphStart,
+      nodesByGraph: nodesByGraph)
+    if edgeLabels == nil {
+      buildRows(UInt32.self, edges: &edges, layout: layout, emit: emit)
+    } else {
+      buildRows(UInt64.self, edges: &edges, layout: layout, emit: emit)
+    }
+
+    let dataset = GraphClassificationDataset(
+      name: name, graphs: graphs, classCount: classes.count, classValues: classes.values ?? [],
+      nodeLabelValues: nodeLabels?.values, edgeLabelValues: edgeLabels?.values)
+    return (dataset, hashes)
+  }
+
+  /// Where each node's entries and each graph's nodes lie.
+  private struct GraphLayout {
+    /// Entries of node i (0-based) are entryStart[i] ..< entryStart[i + 1].
+    var entryStart: [Int]
+    var localIndex: [Int32]
+    var graphStart: [Int]
+    var nodesByGraph: [Int32]
+  }
+
+  /// The rows of every graph from the validated edge lines: each line
+  /// (u, v) gives the entries u → v and, unless a self-loop, v → u; each
+  /// row is sorted and repeats keep their first line. Calls `emit` per
+  /// graph with its CSR offsets, columns and, with 64-bit keys, the line
+  /// of each entry. The edge lines are released once the keys hold them, so
+  /// the peak is the keys (4 or 8 bytes per entry) plus the graphs built.
+  /// Cost O(E log(max degree)).
+  private static func buildRows<Key: AdjacencyEntryKey>(
+    _: Key.Type, edges: inout NumericTable<Int32>, layout: GraphLayout,
+    emit: (_ graph: Int, _ offsets: [Int32], _ columns: [Int32], _ lines: [Int]?) -> Void
+  ) {
+    let nodeCount = layout.localIndex.count
+    var keys = [Key](repeating: 0, count: layout.entryStart[nodeCount])
+    var next = layout.entryStart
     edges.values.withUnsafeBufferPointer { ids in
-      for e in 0..<edgeCount {
-        let u = ids[2 * e] - 1
-        let v = ids[2 * e + 1] - 1
-        keys[next[u]] = UInt64(UInt32(localIndex[v])) << 32 | UInt64(e)
-        next[u] += 1
-        if u != v {
-          keys[next[v]] = UInt64(UInt32(localIndex[u])) << 32 | UInt64(e)
-          next[v] += 1
+      keys.withUnsafeMutableBufferPointer { keys in
+        for e in 0..<edges.rowCount {
+          let u = Int(ids[2 * e]) - 1
+          let v = Int(ids[2 * e + 1]) - 1
+          keys[next[u]] = Key(column: Int(layout.localIndex[v]), line: e)
+          next[u] += 1
+          if u != v {
+            keys[next[v]] = Key(column: Int(layout.localIndex[u]), line: e)
+            next[v] += 1
+          }
         }
       }
     }
+    edges.values = []  // the keys hold all that is needed now
 
-    // One graph at a time: sort each row's keys, keep the first of equal
-    // columns (the earliest line), gather node data in local order.
-    var graphs: [LabeledGraph] = []
-    graphs.reserveCapacity(graphCount)
     keys.withUnsafeMutableBufferPointer { keys in
-      for g in 0..<graphCount {
-        let nodes = nodesByGraph[graphStart[g]..<graphStart[g + 1]]
-        let n = nodes.count
-        var offsets = [Int32](repeating: 0, count: n + 1)
+      for g in 0..<(layout.graphStart.count - 1) {
+        let nodes = layout.nodesByGraph[layout.graphStart[g]..<layout.graphStart[g + 1]]
+        var offsets = [Int32](repeating: 0, count: nodes.count + 1)
         var columns: [Int32] = []
-        var entryLabels: [Int]? = edgeLabels == nil ? nil : []
+        var lines: [Int]? = Key.holdsLine ? [] : nil
         for (local, node) in nodes.enumerated() {
           var row = UnsafeMutableBufferPointer(
-            rebasing: keys[entryStart[Int(node)]..<entryStart[Int(node) + 1]])
+            rebasing: keys[layout.entryStart[Int(node)]..<layout.entryStart[Int(node) + 1]])
           row.sort()
           var previous = -1
           for key in row {
-            let column = Int(key >> 32)
+            let column = key.column
             guard column != previous else { continue }
             previous = column
             columns.append(Int32(column))
-            if let edgeLabels { entryLabels!.append(edgeLabels.codes[Int(key & 0xffff_ffff)]) }
+            lines?.append(key.line)
           }
           offsets[local + 1] = Int32(columns.count)
         }
-        let adjacency = SparseMatrix(
-          rows: n, columns: n, rowOffsets: offsets, columnIndices: columns,
-          values: [Float](repeating: 1, count: columns.count))
-        let labels = nodeLabels.map { codes in nodes.map { codes.codes[Int($0)] } }
-        let features = attributes.map { attributes in
-          var storage: [Float] = []
-          storage.reserveCapacity(n * attributes.width)
-          for node in nodes {
-            let start = Int(node) * attributes.width
-            storage.append(contentsOf: attributes.values[start..<(start + attributes.width)])
-          }
-          return Matrix(rows: n, columns: attributes.width, storage: storage)
-        }
-        graphs.append(
-          LabeledGraph(
-            adjacency: adjacency, label: classes.codes[g], nodeLabels: labels,
-            nodeAttributes: features, edgeLabels: entryLabels))
+        emit(g, offsets, columns, lines)
       }
     }
-
-    return GraphClassificationDataset(
-      name: name, graphs: graphs, classCount: classes.count, classValues: classes.values ?? [],
-      nodeLabelValues: nodeLabels?.values, edgeLabelValues: edgeLabels?.values)
   }
+}
+
+/// A sortable adjacency entry: its column (a node's index inside its
+/// graph) in the high bits, so sorting a row orders it by column, and the
+/// line of `DS_A.txt` it came from in the low bits where there is room.
+protocol AdjacencyEntryKey: FixedWidthInteger & UnsignedInteger {
+  /// Whether `line` is stored (otherwise it reads 0).
+  static var holdsLine: Bool { get }
+  init(column: Int, line: Int)
+  var column: Int { get }
+  var line: Int { get }
+}
+
+/// Column and line (both below 2^32).
+extension UInt64: AdjacencyEntryKey {
+  static var holdsLine: Bool { true }
+  init(column: Int, line: Int) { self = UInt64(UInt32(column)) << 32 | UInt64(UInt32(line)) }
+  var column: Int { Int(self >> 32) }
+  var line: Int { Int(self & 0xffff_ffff) }
+}
+
+/// The column alone (no edge labels to look up).
+extension UInt32: AdjacencyEntryKey {
+  static var holdsLine: Bool { false }
+  init(column: Int, line: Int) { self = UInt32(column) }
+  var column: Int { Int(self) }
+  var line: Int { 0 }
 }

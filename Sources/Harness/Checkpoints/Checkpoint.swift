@@ -386,8 +386,9 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable {
   /// The whole message, starting with the file path where there is one.
   public let description: String
 
-  /// An error with the given message.
-  public init(_ description: String) { self.description = description }
+  /// An error with the given message (control characters escaped, so it
+  /// stays one line).
+  public init(_ description: String) { self.description = description.escapingControlCharacters }
 }
 
 private func shapeText(_ matrix: Matrix) -> String { "\(matrix.rows)×\(matrix.columns)" }

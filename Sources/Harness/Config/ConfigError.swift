@@ -1,4 +1,5 @@
 import Foundation
+import GraphData
 
 /// A problem in a JSON config or experiment file, with the file and the key
 /// path (e.g. `model[1].k`) it concerns.
@@ -13,8 +14,10 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
     self.message = message
   }
 
+  /// One line: control characters quoted from the file are escaped.
   public var description: String {
-    keyPath.isEmpty ? "\(file): \(message)" : "\(file): key '\(keyPath)': \(message)"
+    let text = keyPath.isEmpty ? "\(file): \(message)" : "\(file): key '\(keyPath)': \(message)"
+    return text.escapingControlCharacters
   }
 
   /// Renders a coding path as `a.b[2].c`.

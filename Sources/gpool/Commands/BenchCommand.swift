@@ -58,6 +58,7 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
+    MemoryPolicy.reuseFreedMemory()  // training: reuse freed matrices (see MemoryPolicy)
     let threads =
       threadOptions.threads ?? Threading.fromEnvironment(ProcessInfo.processInfo.environment) ?? 1
     Threading.setThreadCount(threads)

@@ -26,10 +26,19 @@ struct DatasetsCommand: ParsableCommand {
   @Option(help: "Seed of the generated Bench-easy / Bench-hard.")
   var seed: UInt64 = 0
 
+  @Option(
+    help: ArgumentHelp(
+      "The most a dataset's files may hold uncompressed, in MiB (1...1048576).",
+      discussion: "Checked before parsing, so a file that inflates to gigabytes gives an error."))
+  var maxDatasetMib: UInt64 = ReaderLimits.standard.mebibytes
+
   @Flag(help: "Also build the surrogate features (paper defaults) and report their width and time.")
   var features = false
 
   func validate() throws {
+    guard (1...(1 << 20)).contains(maxDatasetMib) else {
+      throw ValidationError("--max-dataset-mib \(maxDatasetMib) is outside 1...1048576")
+    }
     for name in only where GraphDatasetCatalog.entry(named: name) == nil {
       throw ValidationError(
         "unknown dataset '\(name)'; known: \(GraphDatasetCatalog.entries.map(\.name).joined(separator: ", "))"
@@ -61,7 +70,9 @@ struct DatasetsCommand: ParsableCommand {
       let start = clock.now
       let dataset: GraphClassificationDataset
       do {
-        dataset = try GraphDatasetCatalog.load(entry, dataDirectory: directory, generatorSeed: seed)
+        dataset = try GraphDatasetCatalog.load(
+          entry, dataDirectory: directory, generatorSeed: seed,
+          limits: ReaderLimits(maximumUncompressedBytes: maxDatasetMib << 20))
       } catch let error as DatasetError {
         failures += 1
         print("\(pad(entry.name, 20)) missing or unreadable")

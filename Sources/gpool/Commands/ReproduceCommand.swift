@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import TensorCore
 
 /// `gpool reproduce EXPERIMENT`: runs a published experiment end to end.
 struct ReproduceCommand: ParsableCommand {
@@ -28,6 +29,7 @@ struct ReproduceCommand: ParsableCommand {
   @OptionGroup var options: ExperimentRunOptions
 
   func run() throws {
+    MemoryPolicy.reuseFreedMemory()  // training: reuse freed matrices (see MemoryPolicy)
     let specPath = "\(root)/Experiments/\(experiment)/experiment.json"
     guard FileManager.default.fileExists(atPath: specPath) else {
       throw ValidationError(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Harness
+import TensorCore
 
 /// `gpool run CONFIG`: one config over some seeds, without an experiment file.
 struct RunCommand: ParsableCommand {
@@ -44,6 +45,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func run() throws {
+    MemoryPolicy.reuseFreedMemory()  // training: reuse freed matrices (see MemoryPolicy)
     let seeds = try parsedSeeds()
     let jobs = options.configureParallelism(runCount: seeds.count)
     let name = URL(fileURLWithPath: config).deletingPathExtension().lastPathComponent
