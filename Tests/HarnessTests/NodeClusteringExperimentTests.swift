@@ -152,6 +152,31 @@ final class NodeClusteringExperimentTests: XCTestCase {
       FileManager.default.fileExists(atPath: root.appendingPathComponent("results").path))
   }
 
+  /// A config whose estimated memory exceeds what a run may use is refused
+  /// before anything is written, naming the file, the key, the value and
+  /// the estimate.
+  func testAConfigTooLargeForTheMemoryIsRefusedBeforeAnyOutput() throws {
+    try """
+    {"method": "MinCutPool", "task": "node_clustering", "dataset": {"name": "cora"},
+     "model": [{"type": "gcs", "units": 512}, {"type": "mincut", "k": 7}], "iterations": 2}
+    """.write(
+      to: root.appendingPathComponent("Configs/cora-mincut.json"), atomically: true,
+      encoding: .utf8)
+    var experiment = try runner()
+    experiment.memoryBudgetBytes = 10_000_000
+    XCTAssertThrowsError(try experiment.run()) {
+      XCTAssertTrue(
+        "\($0)".hasSuffix(
+          "cora-mincut.json: key 'model[0].units': 512 makes a run on cora (2708 nodes) need an "
+            + "estimated 69 MB, more than the 10 MB each of 2 parallel run(s) may use (80% of "
+            + "this machine's memory); lower it, or run fewer --jobs"), "\($0)")
+    }
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: root.appendingPathComponent("results").path))
+    // Within the default budget (80% of this machine's memory) it runs.
+    XCTAssertGreaterThan(MemoryEstimate.budget(jobs: 2), 500_000_000)
+  }
+
   /// Runs whose data is missing are reported back (so the command exits
   /// non-zero), not only as "skipped" rows.
   func testRunsWithMissingDataAreReturnedAsNotDone() throws {

@@ -28,6 +28,10 @@ public struct NodeClusteringExperiment: Sendable {
   public let progressStyle: ExperimentProgress.Style
   /// Writes raw text (the progress display), e.g. to standard error.
   public let write: @Sendable (String) -> Void
+  /// The memory one run may use (`MemoryEstimate.budget(jobs:)`: 80% of the
+  /// machine's memory shared by the parallel runs); a config whose estimate
+  /// exceeds it is refused before any output.
+  public var memoryBudgetBytes: Int
 
   public init(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
@@ -42,6 +46,7 @@ public struct NodeClusteringExperiment: Sendable {
     self.force = force
     self.log = log
     self.progressStyle = progressStyle
+    memoryBudgetBytes = MemoryEstimate.budget(jobs: max(1, jobs))
     write = { text in
       // Lines go through `log` (which adds the newline); the status line is raw.
       if text.hasSuffix("\n") && !text.hasPrefix("\r") {
@@ -130,6 +135,21 @@ public struct NodeClusteringExperiment: Sendable {
             message: "\(k) clusters for the \(dataset.nodeCount) nodes of \(dataset.name); "
               + "K must be at most the number of nodes")
         }
+      }
+      // And against the memory a run may use.
+      guard let layers = item.config.model else { continue }
+      let estimate = MemoryEstimate.nodeClustering(
+        layers: layers, nodes: dataset.nodeCount, inputFeatures: dataset.features.columns,
+        featureNonzeros: dataset.features.nonzeroCount,
+        adjacencyNonzeros: dataset.adjacency.nonzeroCount, classCount: dataset.classCount)
+      if estimate.bytes > memoryBudgetBytes {
+        throw ConfigError(
+          file: item.configPath, keyPath: estimate.largestKey,
+          message: "\(estimate.largestValue) makes a run on \(dataset.name) "
+            + "(\(dataset.nodeCount) nodes) need an estimated "
+            + "\(MemoryEstimate.text(estimate.bytes)), more than the "
+            + "\(MemoryEstimate.text(memoryBudgetBytes)) each of \(jobs) parallel run(s) may use "
+            + "(80% of this machine's memory); lower it, or run fewer --jobs")
       }
     }
     let loaded = datasets

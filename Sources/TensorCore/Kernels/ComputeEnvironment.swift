@@ -38,4 +38,18 @@ public enum ComputeEnvironment {
   public static var blasConfig: String {
     openblas_get_config().map { String(cString: $0) } ?? "unknown"
   }
+
+  /// The memory this process may use: the machine's physical memory, or a
+  /// smaller cgroup (container) limit where one is set. Read once.
+  public static let physicalMemoryBytes: Int = {
+    let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+      if let text = try? String(contentsOfFile: file, encoding: .utf8),
+        let limit = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0
+      {
+        return min(physical, limit)
+      }
+    }
+    return physical
+  }()
 }
