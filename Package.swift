@@ -64,6 +64,8 @@ let package = Package(
       name: "HarnessTests",
       dependencies: ["Harness", "GraphData", "Pooling", "TensorCore", "HDF5Store"]),
     .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "GraphData"]),
+    // Runs the built gpool executable on bad input (exit status, messages).
+    .testTarget(name: "CommandLineTests", dependencies: ["Fuzzing"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -14,6 +14,11 @@ public struct FuzzSample: Sendable {
   public struct Member: Sendable {
     public var path: String
     public var bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8]) {
+      self.path = path
+      self.bytes = bytes
+    }
   }
 
   /// File name (inside the input directory) and content.
@@ -26,7 +31,7 @@ public struct FuzzSample: Sendable {
   }
 
   /// Writes a deflated zip of `members` to `path`. Cost O(bytes).
-  static func writeZip(_ members: [Member], to path: String) throws {
+  public static func writeZip(_ members: [Member], to path: String) throws {
     try? FileManager.default.removeItem(atPath: path)
     let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
     for member in members {
