@@ -2,10 +2,6 @@ import Foundation
 import GraphData
 import TensorCore
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// A seeded fuzz campaign against one reader: `count` mutated copies of a
 /// valid sample input, each read in this process. An input passes when the
 /// reader either loads it or throws an error whose description is one line
@@ -126,7 +122,7 @@ public struct FuzzCampaign: Sendable {
         }
         report.errorKinds[Self.kind(of: message, directory: inputDirectory), default: 0] += 1
       }
-      let resident = Self.peakResidentBytes()
+      let resident = ComputeEnvironment.peakResidentBytes
       report.peakResidentBytes = resident
       if resident > memoryBoundBytes {
         report.failures.append(
@@ -189,13 +185,6 @@ public struct FuzzCampaign: Sendable {
       }
     }
     return out
-  }
-
-  /// The process's peak resident set size in bytes (`getrusage`).
-  public static func peakResidentBytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss * 1024  // kilobytes on Linux
   }
 }
 

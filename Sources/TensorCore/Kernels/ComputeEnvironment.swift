@@ -52,4 +52,17 @@ public enum ComputeEnvironment {
     }
     return physical
   }()
+
+  /// The process's peak resident set size so far, in bytes (`getrusage`;
+  /// Linux reports KiB, Darwin bytes).
+  public static var peakResidentBytes: Int {
+    var usage = rusage()
+    #if os(Linux)
+      getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+      return usage.ru_maxrss * 1024
+    #else
+      getrusage(RUSAGE_SELF, &usage)
+      return usage.ru_maxrss
+    #endif
+  }
 }

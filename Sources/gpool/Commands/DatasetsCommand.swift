@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphData
+import TensorCore
 
 /// `gpool datasets`: the graph-classification datasets with their statistics
 /// beside the published ones.
@@ -103,7 +104,7 @@ struct DatasetsCommand: ParsableCommand {
         pad("\(labels)/\(published.nodeLabels)", 10),
         pad(String(format: "%.2f", seconds), 7),
         pad(String(format: "%.1f", Double(dataset.storageBytes) / 1_048_576), 8),
-        String(format: "%.0f", peakResidentMegabytes()),
+        String(ComputeEnvironment.peakResidentBytes >> 20),
       ]
       print(row.joined(separator: " "))
       if features {
@@ -138,18 +139,6 @@ struct DatasetsCommand: ParsableCommand {
   private func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
   }
-}
-
-/// The process's peak resident set size so far, in MiB (getrusage; Linux reports KiB).
-func peakResidentMegabytes() -> Double {
-  var usage = rusage()
-  #if os(Linux)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_maxrss) / 1024
-  #else
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_maxrss) / 1_048_576  // bytes on Darwin
-  #endif
 }
 
 extension Duration {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Fuzzing
 import GraphData
+import TensorCore
 
 /// `gpool fuzz`: the seeded mutation campaign against every reader, or one
 /// input replayed through one reader.
@@ -84,7 +85,7 @@ struct FuzzCommand: ParsableCommand {
         return String(
           format: "%.2f s, peak RSS %d MiB",
           Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
-          FuzzCampaign.peakResidentBytes() >> 20)
+          ComputeEnvironment.peakResidentBytes >> 20)
       }
       do {
         let summary = try target.read(replay, limits: limits)
