@@ -64,4 +64,38 @@ final class PoolingGradientTests: XCTestCase {
   func testEntropyLossGradient() {
     assertGradients("DiffPool L_E", seed: 6) { DiffPool.entropyLoss(assignments: $0) }
   }
+
+  /// The cut and link losses on a dense (pooled, differentiable) adjacency:
+  /// gradients in S and in A, and the same values as the sparse versions.
+  func testDenseAdjacencyLossesMatchTheSparseOnesAndTheirGradients() throws {
+    let a = adjacency.symmetricallyNormalized()
+    let dense = a.toDense()
+    assertGradients("MinCutPool L_c on a dense A (in S)", seed: 7) {
+      try! MinCutPool.cutLoss(assignments: $0, denseAdjacency: $0.tape.constant(dense))
+    }
+    var random = RandomSource(seed: 8)
+    let s = Matrix(
+      rows: 7, columns: 3, storage: (0..<21).map { _ in random.nextUniformFloat() })
+    let inA = checker.compare(inputs: [dense]) {
+      try! MinCutPool.cutLoss(assignments: $0[0].tape.constant(s), denseAdjacency: $0[0])
+    }
+    XCTAssertNil(inA.firstFailure, "L_c in A: \(inA.firstFailure ?? "")")
+    let linkInA = checker.compare(inputs: [adjacency.toDense()]) {
+      DiffPool.linkPredictionLoss(assignments: $0[0].tape.constant(s), denseAdjacency: $0[0])
+    }
+    XCTAssertNil(linkInA.firstFailure, "L_LP in A: \(linkInA.firstFailure ?? "")")
+
+    let tape = Tape()
+    let sv = softmax(tape.constant(logits(seed: 9)))
+    XCTAssertEqual(
+      try MinCutPool.cutLoss(assignments: sv, denseAdjacency: tape.constant(dense)).value.scalar,
+      try MinCutPool.cutLoss(assignments: sv, adjacency: a).value.scalar, accuracy: 1e-5)
+    XCTAssertEqual(
+      DiffPool.linkPredictionLoss(
+        assignments: sv, denseAdjacency: tape.constant(adjacency.toDense())
+      )
+      .value.scalar,
+      DiffPool.linkPredictionLoss(assignments: sv, adjacency: adjacency).value.scalar,
+      accuracy: 1e-4)
+  }
 }

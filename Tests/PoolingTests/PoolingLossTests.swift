@@ -74,12 +74,21 @@ final class PoolingLossTests: XCTestCase {
       name: "pool", inputFeatures: 3, clusters: 2, hiddenUnits: [4], random: &random)
     let tape = Tape()
     let x = tape.constant(Matrix([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]))
-    let result = try pool(.dense(x), adjacency: adjacency.symmetricallyNormalized(), tape: tape)
-    XCTAssertEqual(result.assignments.value.rows, 4)
-    XCTAssertEqual(result.pooledFeatures?.value.rows, 2)
-    XCTAssertEqual(result.pooledAdjacency?.value.columns, 2)
-    let cut = result.auxiliaryLosses["cut"]!.value.scalar
-    let ortho = result.auxiliaryLosses["orthogonality"]!.value.scalar
+    let result = try pool(
+      PoolingInput(
+        features: .dense(x), adjacency: .sparse(SparseGraph(adjacency: adjacency)),
+        segments: .single(nodes: 4)),
+      tape: tape)
+    XCTAssertEqual(result.softAssignment.value.rows, 4)
+    XCTAssertEqual(result.features?.value.rows, 2)
+    guard case .densePerGraph(let pooled)? = result.adjacency else {
+      return XCTFail("a soft pooler returns dense pooled graphs")
+    }
+    XCTAssertEqual(pooled.map(\.value.columns), [2])
+    XCTAssertEqual(result.segments, GraphSegments(sizes: [2]))
+    XCTAssertEqual(result.losses.map(\.kind), pool.lossKinds)
+    let cut = result.loss(.cut)!.value.scalar
+    let ortho = result.loss(.orthogonality)!.value.scalar
     XCTAssert(cut >= -1 && cut <= 0, "L_c = \(cut) outside [−1, 0]")
     XCTAssert(ortho >= 0 && ortho <= 2, "L_o = \(ortho) outside [0, 2]")
     XCTAssertEqual(

@@ -222,6 +222,21 @@ final class GradientTests: XCTestCase {
     }
   }
 
+  func testGradientOfRowsAndConcatenateRows() {
+    checker.check("rows 1..<3", inputs: [TestData.matrix(4, 3, seed: 43)]) {
+      rows($0[0], 1..<3)
+    }
+    checker.check(
+      "concatenateRows",
+      inputs: [
+        TestData.matrix(2, 3, seed: 44), TestData.matrix(1, 3, seed: 45),
+        TestData.matrix(3, 3, seed: 46),
+      ]
+    ) {
+      concatenateRows([$0[0], $0[1], $0[2]])
+    }
+  }
+
   func testGradientOfScatterAddRows() {
     checker.check("scatterAddRows", inputs: [TestData.matrix(5, 3, seed: 40)]) {
       scatterAddRows($0[0], to: [1, 0, 1, 3, 1], outputRows: 4)

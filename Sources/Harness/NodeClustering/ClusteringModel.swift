@@ -10,28 +10,20 @@ import TensorCore
 /// on the same Ã (as the paper's code); DiffPool convolves with
 /// normalise(A + I) and reconstructs the raw A.
 public struct ClusteringModel {
-  enum Pooler {
-    case mincut(MinCutPool)
-    case diffpool(DiffPool)
-  }
-
   let messagePassing: [GCSConv]
   let l2Weights: [Float]
-  let pooler: Pooler
+  let pooler: any Pooler
   public let clusterCount: Int
 
-  /// The graph, prepared once: features and the adjacencies the layers use.
+  /// The graph, prepared once: features and the adjacency with the
+  /// operators the layers derive from it (each computed once).
   public struct Inputs {
     public let features: SparseMatrix
-    public let adjacency: SparseMatrix
-    public let normalizedAdjacency: SparseMatrix
-    public let diffPoolFilter: SparseMatrix
+    public let graph: SparseGraph
 
     public init(features: SparseMatrix, adjacency: SparseMatrix) {
       self.features = features
-      self.adjacency = adjacency
-      normalizedAdjacency = adjacency.symmetricallyNormalized()
-      diffPoolFilter = DiffPool.filter(adjacency: adjacency)
+      graph = SparseGraph(adjacency: adjacency)
     }
   }
 
@@ -60,36 +52,16 @@ public struct ClusteringModel {
     }
     messagePassing = mp
     l2Weights = l2
-    let poolName = "pool\(layers.count - 1)"
-    switch last {
-    case .mincut(let spec):
-      clusterCount = spec.k ?? classCount
-      pooler = .mincut(
-        MinCutPool(
-          name: poolName, inputFeatures: width, clusters: clusterCount, hiddenUnits: spec.mlpHidden,
-          hiddenActivation: spec.mlpActivation, temperature: spec.temperature,
-          poolEpsilon: spec.poolEpsilon ?? 1e-7, random: &random))
-    case .diffpool(let spec):
-      clusterCount = spec.k ?? classCount
-      pooler = .diffpool(
-        DiffPool(
-          name: poolName, inputFeatures: width, clusters: clusterCount,
-          channels: spec.channels ?? 16, activation: spec.activation ?? .linear,
-          divideLinkLossByNodeCountSquared: spec.normalizeLinkLoss,
-          random: &random))
-    case .gcs:
-      preconditionFailure("unreachable: checked above")
-    }
+    let built = PoolerFactory.make(
+      last, name: "pool\(layers.count - 1)", inputFeatures: width, classCount: classCount,
+      random: &random)
+    pooler = built.pooler
+    clusterCount = built.clusterCount
   }
 
   /// Every trainable parameter, in a fixed order (checkpoint order).
   public var parameters: [Parameter] {
-    let pool: [Parameter] =
-      switch pooler {
-      case .mincut(let p): p.parameters
-      case .diffpool(let p): p.parameters
-      }
-    return messagePassing.flatMap(\.parameters) + pool
+    messagePassing.flatMap(\.parameters) + pooler.parameters
   }
 
   /// The forward pass: S and the auxiliary losses (plus "l2" when any layer
@@ -99,21 +71,17 @@ public struct ClusteringModel {
   ) {
     var x = NodeFeatures.sparse(inputs.features)
     for layer in messagePassing {
-      x = .dense(layer(x, normalizedAdjacency: inputs.normalizedAdjacency, tape: tape))
+      x = .dense(layer(x, normalizedAdjacency: inputs.graph.normalized, tape: tape))
     }
-    // Through the pooler's own call; clustering scores S, so no pooled graph.
-    let result: PoolingResult
-    switch pooler {
-    case .mincut(let pool):
-      result = try pool(
-        x, adjacency: inputs.normalizedAdjacency, pooledGraph: false, tape: tape)
-    case .diffpool(let pool):
-      result = pool(
-        x, adjacency: inputs.adjacency, filter: inputs.diffPoolFilter, pooledGraph: false,
-        tape: tape)
-    }
-    let s = result.assignments
-    var losses = result.auxiliaryLosses
+    // Through the pooler contract; clustering scores S, so no pooled graph.
+    let result = try pooler(
+      PoolingInput(
+        features: x, adjacency: .sparse(inputs.graph),
+        segments: .single(nodes: inputs.features.rows), buildsPooledGraph: false),
+      tape: tape)
+    let s = result.softAssignment
+    var losses: [String: Variable] = [:]
+    for loss in result.losses { losses[loss.kind.name] = loss.value }
     let penalised = zip(messagePassing, l2Weights).filter { $0.1 > 0 }
     if !penalised.isEmpty {
       var total = l2Penalty(

@@ -61,28 +61,97 @@ public struct DiffPool {
     -sum(s * log(s + 1e-7)) * (1 / Float(s.rows))
   }
 
-  /// The full layer on features `x` with raw adjacency `adjacency` and its
-  /// precomputed `filter`; the embedding Z and the pooled graph only when
-  /// `pooledGraph` (node clustering scores S alone).
-  public func callAsFunction(
-    _ x: NodeFeatures, adjacency: SparseMatrix, filter: SparseMatrix, pooledGraph: Bool = true,
-    tape: Tape
-  ) -> PoolingResult {
-    let s = softmax(matmul(filter, x.times(tape.parameter(poolingKernel))))
-    var pooledFeatures: Variable? = nil
-    var pooledAdjacency: Variable? = nil
-    if pooledGraph {
-      let z = activation(matmul(filter, x.times(tape.parameter(embeddingKernel))))
-      pooledFeatures = matmul(s, z, transposeA: true)
-      pooledAdjacency = matmul(s, matmul(adjacency, s), transposeA: true)
+  /// L_LP on a dense (pooled) adjacency: ‖A − SSᵀ‖_F. Cost O(N²·K).
+  public static func linkPredictionLoss(
+    assignments s: Variable, denseAdjacency a: Variable, divideByNodeCountSquared: Bool = false
+  ) -> Variable {
+    let loss = frobeniusNorm(a - matmul(s, s, transposeB: true))
+    let n = Float(a.rows)
+    return divideByNodeCountSquared ? loss * (1 / (n * n)) : loss
+  }
+}
+
+extension DiffPool: Pooler {
+  public var penalisedKernels: [Parameter] { [embeddingKernel, poolingKernel] }
+
+  public var lossKinds: [AuxiliaryLossKind] { [.linkPrediction, .entropy] }
+
+  /// Pools each graph of the batch with F = normalise(A + I):
+  /// S = softmax(F X W_pool), Z = act(F X W_emb), X'_g = S_gᵀZ_g,
+  /// A'_g = S_gᵀA_gS_g (raw A, no normalisation), L_LP and L_E per graph,
+  /// averaged over the graphs. On a sparse (block-diagonal) input F is one
+  /// sparse product for the whole batch; on dense pooled graphs each graph
+  /// has its own F_g. Cost per graph O(E_g·(K + C) + N_g·F·(K + C) +
+  /// N_g·K²), O(N_g²·(K + C)) on dense input.
+  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let batch = input.segments.count
+    let build = input.buildsPooledGraph
+    let pooling = tape.parameter(poolingKernel)
+    let embedding = build ? tape.parameter(embeddingKernel) : nil
+    var assignmentsPerGraph: [Variable] = []
+    var embeddingsPerGraph: [Variable] = []
+    var linkLosses: [Variable] = []
+    var entropies: [Variable] = []
+    var pooledFeatures: [Variable] = []
+    var pooledAdjacencies: [Variable] = []
+    switch input.adjacency {
+    case .sparse(let graph):
+      let filter = graph.diffPoolFilter
+      let s = softmax(matmul(filter, input.features.times(pooling)))
+      let z = embedding.map { activation(matmul(filter, input.features.times($0))) }
+      for g in 0..<batch {
+        let range = input.segments.range(of: g)
+        let sg = batch == 1 ? s : rows(s, range)
+        let a = batch == 1 ? graph.adjacency : graph.adjacency.diagonalBlock(range)
+        linkLosses.append(
+          Self.linkPredictionLoss(
+            assignments: sg, adjacency: a,
+            divideByNodeCountSquared: divideLinkLossByNodeCountSquared))
+        entropies.append(Self.entropyLoss(assignments: sg))
+        if let z {
+          pooledFeatures.append(matmul(sg, batch == 1 ? z : rows(z, range), transposeA: true))
+          pooledAdjacencies.append(matmul(sg, matmul(a, sg), transposeA: true))
+        }
+      }
+      assignmentsPerGraph = [s]
+    case .densePerGraph(let adjacencies):
+      guard case .dense(let x) = input.features else {
+        throw PoolingError("DiffPool: dense pooled graphs come with dense features")
+      }
+      for g in 0..<batch {
+        let range = input.segments.range(of: g)
+        let a = adjacencies[g]
+        let n = a.rows
+        let filter = normalizePooledAdjacency(
+          a + tape.constant(Matrix.identity(n)), epsilon: 1e-7)
+        let xg = batch == 1 ? x : rows(x, range)
+        let sg = softmax(matmul(filter, matmul(xg, pooling)))
+        assignmentsPerGraph.append(sg)
+        linkLosses.append(
+          Self.linkPredictionLoss(
+            assignments: sg, denseAdjacency: a,
+            divideByNodeCountSquared: divideLinkLossByNodeCountSquared))
+        entropies.append(Self.entropyLoss(assignments: sg))
+        if let embedding {
+          let zg = activation(matmul(filter, matmul(xg, embedding)))
+          embeddingsPerGraph.append(zg)
+          pooledFeatures.append(matmul(sg, zg, transposeA: true))
+          pooledAdjacencies.append(matmul(sg, matmul(a, sg), transposeA: true))
+        }
+      }
     }
-    return PoolingResult(
-      assignments: s, pooledFeatures: pooledFeatures, pooledAdjacency: pooledAdjacency,
-      auxiliaryLosses: [
-        "link_prediction": Self.linkPredictionLoss(
-          assignments: s, adjacency: adjacency,
-          divideByNodeCountSquared: divideLinkLossByNodeCountSquared),
-        "entropy": Self.entropyLoss(assignments: s),
-      ])
+    let s =
+      assignmentsPerGraph.count == 1 ? assignmentsPerGraph[0] : concatenateRows(assignmentsPerGraph)
+    let losses = [
+      AuxiliaryLoss(.linkPrediction, meanOverGraphs(linkLosses)),
+      AuxiliaryLoss(.entropy, meanOverGraphs(entropies)),
+    ]
+    guard build else { return PoolingOutput(assignment: .soft(s), losses: losses) }
+    return PoolingOutput(
+      assignment: .soft(s),
+      features: batch == 1 ? pooledFeatures[0] : concatenateRows(pooledFeatures),
+      adjacency: .densePerGraph(pooledAdjacencies),
+      segments: GraphSegments(sizes: Array(repeating: clusterCount, count: batch)),
+      losses: losses)
   }
 }

@@ -77,32 +77,100 @@ public struct MinCutPool {
     return frobeniusNorm(sts / frobeniusNorm(sts) - target)
   }
 
-  /// The full layer: assignments, losses and (when `pooledGraph`) the
-  /// pooled graph X' = SᵀX, A' = normalise(SᵀÃS, zero diagonal). `x` is
-  /// what the MLP reads and what is pooled.
-  public func callAsFunction(
-    _ x: NodeFeatures, adjacency: SparseMatrix, pooledGraph: Bool = true, tape: Tape
-  ) throws -> PoolingResult {
-    let s = assignments(x, tape: tape)
-    let cut = try Self.cutLoss(assignments: s, adjacency: adjacency)
-    let orthogonality = Self.orthogonalityLoss(assignments: s)
-    var pooledFeatures: Variable? = nil
-    var pooledAdjacency: Variable? = nil
-    if pooledGraph {
-      switch x {
-      case .dense(let features): pooledFeatures = matmul(s, features, transposeA: true)
-      case .sparse(let features): pooledFeatures = transpose(matmul(features.transposed(), s))
+  /// L_c on a dense (pooled, differentiable) adjacency:
+  /// −Tr(SᵀAS) / Σ_i d_i‖s_i‖² with d = A·1. Throws when A has no edges.
+  /// Cost O(N²·K).
+  public static func cutLoss(assignments s: Variable, denseAdjacency a: Variable) throws
+    -> Variable
+  {
+    guard a.value.storage.contains(where: { $0 != 0 }) else {
+      throw PoolingError(
+        "MinCutPool: a pooled graph has no edges, so the cut loss is undefined (0/0)")
+    }
+    let numerator = sum(s * matmul(a, s))
+    let degrees = sum(a, along: .columns)  // N×1
+    let denominator = sum(s * s * degrees)
+    return -(numerator / denominator)
+  }
+}
+
+extension MinCutPool: Pooler {
+  public var penalisedKernels: [Parameter] { hiddenLayers.map(\.kernel) + [output.kernel] }
+
+  public var lossKinds: [AuxiliaryLossKind] { [.cut, .orthogonality] }
+
+  /// Pools each graph of the batch: S = softmax(MLP(X)/τ) for all nodes at
+  /// once, then per graph g (nodes of segment g) L_c and L_o on S_g and the
+  /// adjacency fed to the layer (Ã_g of a sparse input, the dense A'_g of a
+  /// pooled one), X'_g = S_gᵀX_g and A'_g = normalise(S_gᵀÃ_gS_g, zero
+  /// diagonal). Losses are averaged over the graphs; the pooled graphs are
+  /// K×K each, stacked (no padding). A single sparse graph takes exactly
+  /// the node-clustering computation. Cost per graph O(E_g·K + N_g·K² +
+  /// N_g·F·K) on sparse input, O(N_g²·K) on dense input.
+  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let s = assignments(input.features, tape: tape)
+    let batch = input.segments.count
+    var cuts: [Variable] = []
+    var orthogonalities: [Variable] = []
+    var pooledFeatures: [Variable] = []
+    var pooledAdjacencies: [Variable] = []
+    for g in 0..<batch {
+      let range = input.segments.range(of: g)
+      let sg = batch == 1 ? s : rows(s, range)
+      let propagated: Variable  // Ã_g S_g
+      switch input.adjacency {
+      case .sparse(let graph):
+        let a = batch == 1 ? graph.normalized : graph.normalized.diagonalBlock(range)
+        cuts.append(try Self.cutLoss(assignments: sg, adjacency: a))
+        propagated = input.buildsPooledGraph ? matmul(a, sg) : sg
+      case .densePerGraph(let adjacencies):
+        cuts.append(try Self.cutLoss(assignments: sg, denseAdjacency: adjacencies[g]))
+        propagated = input.buildsPooledGraph ? matmul(adjacencies[g], sg) : sg
       }
-      let pooled = matmul(s, matmul(adjacency, s), transposeA: true)
+      orthogonalities.append(Self.orthogonalityLoss(assignments: sg))
+      guard input.buildsPooledGraph else { continue }
+      pooledFeatures.append(pooledNodeFeatures(input.features, sg, batch == 1 ? nil : range))
+      let pooled = matmul(sg, propagated, transposeA: true)
       let offDiagonal = tape.constant(
         Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
           - Matrix.identity(clusterCount))
-      pooledAdjacency = normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon)
+      pooledAdjacencies.append(normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon))
     }
-    return PoolingResult(
-      assignments: s, pooledFeatures: pooledFeatures, pooledAdjacency: pooledAdjacency,
-      auxiliaryLosses: ["cut": cut, "orthogonality": orthogonality])
+    let losses = [
+      AuxiliaryLoss(.cut, meanOverGraphs(cuts)),
+      AuxiliaryLoss(.orthogonality, meanOverGraphs(orthogonalities)),
+    ]
+    guard input.buildsPooledGraph else {
+      return PoolingOutput(assignment: .soft(s), losses: losses)
+    }
+    return PoolingOutput(
+      assignment: .soft(s),
+      features: batch == 1 ? pooledFeatures[0] : concatenateRows(pooledFeatures),
+      adjacency: .densePerGraph(pooledAdjacencies),
+      segments: GraphSegments(sizes: Array(repeating: clusterCount, count: batch)),
+      losses: losses)
   }
+}
+
+/// S_gᵀX_g for the rows `range` of the stacked features (all rows when
+/// `nil`). Cost O(nnz(X_g)·K) sparse, O(N_g·F·K) dense.
+func pooledNodeFeatures(_ x: NodeFeatures, _ s: Variable, _ range: Range<Int>?) -> Variable {
+  switch x {
+  case .dense(let features):
+    return matmul(s, range.map { rows(features, $0) } ?? features, transposeA: true)
+  case .sparse(let features):
+    let block = range.map { features.rowBlock($0) } ?? features
+    return transpose(matmul(block.transposed(), s))
+  }
+}
+
+/// The mean of per-graph losses (the loss itself for one graph, so a single
+/// graph's value is untouched).
+func meanOverGraphs(_ losses: [Variable]) -> Variable {
+  guard losses.count > 1 else { return losses[0] }
+  var total = losses[0]
+  for loss in losses.dropFirst() { total = total + loss }
+  return total * (1 / Float(losses.count))
 }
 
 /// A_ij / ((√d_i + ε)(√d_j + ε)) with d = row sums, for a dense (pooled)

@@ -17,6 +17,48 @@ public func gatherRows(_ a: Variable, _ indices: [Int]) -> Variable {
   }
 }
 
+/// Rows `range` of `a` (one graph of a batch); the pullback places G in
+/// those rows of a zero matrix. Cost O(|range|·C).
+public func rows(_ a: Variable, _ range: Range<Int>) -> Variable {
+  let x = a.value
+  precondition(
+    range.lowerBound >= 0 && range.upperBound <= x.rows,
+    "rows: range \(range) outside 0..<\(x.rows)")
+  let c = x.columns
+  let out = Matrix(
+    rows: range.count, columns: c,
+    storage: Array(x.storage[(range.lowerBound * c)..<(range.upperBound * c)]))
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    var d = Matrix(rows: x.rows, columns: c)
+    d.storage.replaceSubrange((range.lowerBound * c)..<(range.upperBound * c), with: g.storage)
+    return [d]
+  }
+}
+
+/// The rows of `parts` stacked in order (the pooled graphs of a batch);
+/// all parts have the same number of columns. The pullback hands each part
+/// its rows of G. Cost O(total rows · C).
+public func concatenateRows(_ parts: [Variable]) -> Variable {
+  precondition(!parts.isEmpty, "concatenateRows: no parts")
+  let c = parts[0].columns
+  var storage: [Float] = []
+  var starts: [Int] = []
+  for part in parts {
+    precondition(part.columns == c, "concatenateRows: \(part.columns) columns, expected \(c)")
+    starts.append(storage.count / max(c, 1))
+    storage.append(contentsOf: part.value.storage)
+  }
+  let total = parts.reduce(0) { $0 + $1.rows }
+  let out = Matrix(rows: total, columns: c, storage: storage)
+  return parts[0].tape.record(out, inputs: parts) { g, _ in
+    zip(parts, starts).map { part, start in
+      Matrix(
+        rows: part.rows, columns: c,
+        storage: Array(g.storage[(start * c)..<((start + part.rows) * c)]))
+    }
+  }
+}
+
 /// `out[indices[k], :] += X[k, :]` into an `outputRows`×C zero matrix; the
 /// pullback gathers. Cost O(|indices|·C).
 public func scatterAddRows(_ a: Variable, to indices: [Int], outputRows: Int) -> Variable {

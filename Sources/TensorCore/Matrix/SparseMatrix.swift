@@ -253,3 +253,45 @@ public struct SparseMatrix: Equatable, Sendable {
     return Float(s)
   }
 }
+
+extension SparseMatrix {
+  /// Rows `range` with all columns (a batch's graph g of its stacked
+  /// features). Cost O(|range| + their entries).
+  public func rowBlock(_ range: Range<Int>) -> SparseMatrix {
+    precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rowBlock: \(range)")
+    let start = Int(rowOffsets[range.lowerBound])
+    let end = Int(rowOffsets[range.upperBound])
+    return SparseMatrix(
+      rows: range.count, columns: columns,
+      rowOffsets: rowOffsets[range.lowerBound...range.upperBound].map { $0 - Int32(start) },
+      columnIndices: Array(columnIndices[start..<end]), values: Array(values[start..<end]))
+  }
+
+  /// The square block `range` × `range`, re-indexed from 0 (graph g of a
+  /// block-diagonal batch adjacency); entries outside the block's columns
+  /// are dropped. A symmetric matrix gives a symmetric block. Cost
+  /// O(|range| + their entries).
+  public func diagonalBlock(_ range: Range<Int>) -> SparseMatrix {
+    precondition(
+      range.lowerBound >= 0 && range.upperBound <= min(rows, columns), "diagonalBlock: \(range)")
+    var offsets: [Int32] = [0]
+    var indices: [Int32] = []
+    var kept: [Float] = []
+    let low = Int32(range.lowerBound)
+    let high = Int32(range.upperBound)
+    for i in range {
+      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
+        let j = columnIndices[p]
+        if j >= low && j < high {
+          indices.append(j - low)
+          kept.append(values[p])
+        }
+      }
+      offsets.append(Int32(indices.count))
+    }
+    let block = SparseMatrix(
+      rows: range.count, columns: range.count, rowOffsets: offsets, columnIndices: indices,
+      values: kept)
+    return isKnownSymmetric ? block.assumingSymmetric() : block
+  }
+}
