@@ -31,10 +31,14 @@ final class LayerKeyEffectTests: XCTestCase {
       Variant(base: baseMinCut, key: "mlp_activation", value: #""tanh""#),
       Variant(base: baseMinCut, key: "temperature", value: "2"),
       Variant(base: baseMinCut, key: "pool_epsilon", value: "1e-3"),
+      Variant(base: baseMinCut, key: "k_ratio", value: "0.5"),
+      Variant(base: baseMinCut, key: "l2", value: "0.1"),
       Variant(base: baseDiffPool, key: "k", value: "2"),
       Variant(base: baseDiffPool, key: "channels", value: "8"),
       Variant(base: baseDiffPool, key: "activation", value: #""relu""#),
       Variant(base: baseDiffPool, key: "normalize_link_loss", value: "true"),
+      Variant(base: baseDiffPool, key: "k_ratio", value: "0.5"),
+      Variant(base: baseDiffPool, key: "l2", value: "0.1"),
     ]
   }
 

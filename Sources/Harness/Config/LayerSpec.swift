@@ -4,14 +4,16 @@ import TensorCore
 /// One entry of a model's layer list, e.g.
 /// `{"type": "gcs", "units": 16, "activation": "elu"}` or
 /// `{"type": "mincut", "k": 7}`. The same schema serves node clustering
-/// (MP… → pool); graph classification (MP – pool – MP – pool – MP – readout)
-/// is planned and will extend it with readout layers.
+/// (gcs… → pool) and graph classification (e.g. gcs – pool – gcs – pool –
+/// gcs – readout – dense, where the last dense layer gives the class logits).
 public enum LayerSpec: Codable, Sendable, Equatable {
   case gcs(GCSSpec)
   case mincut(MinCutSpec)
   case diffpool(DiffPoolSpec)
+  case readout(ReadoutSpec)
+  case dense(DenseSpec)
 
-  public static let typeNames = ["gcs", "mincut", "diffpool"]
+  public static let typeNames = ["gcs", "mincut", "diffpool", "readout", "dense"]
 
   enum TypeKey: String, CodingKey { case type }
 
@@ -21,6 +23,8 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case "gcs": self = .gcs(try GCSSpec(from: decoder))
     case "mincut": self = .mincut(try MinCutSpec(from: decoder))
     case "diffpool": self = .diffpool(try DiffPoolSpec(from: decoder))
+    case "readout": self = .readout(try ReadoutSpec(from: decoder))
+    case "dense": self = .dense(try DenseSpec(from: decoder))
     default:
       throw LocatedConfigProblem(
         codingPath: decoder.codingPath + [AnyCodingKey(stringValue: "type")],
@@ -35,13 +39,57 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case .gcs(let spec): try spec.encode(to: encoder)
     case .mincut(let spec): try spec.encode(to: encoder)
     case .diffpool(let spec): try spec.encode(to: encoder)
+    case .readout(let spec): try spec.encode(to: encoder)
+    case .dense(let spec): try spec.encode(to: encoder)
     }
   }
 
   /// Whether this layer pools (ends a clustering model).
   public var isPooling: Bool {
-    if case .gcs = self { return false }
-    return true
+    switch self {
+    case .mincut, .diffpool: true
+    case .gcs, .readout, .dense: false
+    }
+  }
+}
+
+/// The readout of graph classification: one row per graph, the mean (or
+/// sum) of its nodes' features.
+public struct ReadoutSpec: Codable, Sendable, Equatable {
+  public var type = "readout"
+  public var mode: Readout
+
+  enum CodingKeys: String, CodingKey, CaseIterable { case type, mode }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    mode = try c.decodeIfPresent(Readout.self, forKey: .mode) ?? .mean
+  }
+}
+
+/// A fully connected layer act(XW + b), on node rows before the readout or
+/// on graph rows after it. The last layer of a classifier is a dense layer
+/// whose `units` default to the number of classes and whose (linear)
+/// outputs are the logits of the softmax cross-entropy.
+public struct DenseSpec: Codable, Sendable, Equatable {
+  public var type = "dense"
+  /// Output width; `nil` means the number of classes (the output layer).
+  public var units: Int?
+  public var activation: Activation
+  /// λ of the L2 penalty on the kernel (0: none).
+  public var l2: Float
+
+  enum CodingKeys: String, CodingKey, CaseIterable { case type, units, activation, l2 }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    units = try c.decodeInteger(forKey: .units)
+    activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
+    try c.require(
+      (1...LayerLimits.width).contains(units ?? 1), .units,
+      "must be in 1…\(LayerLimits.width), got \(units ?? 0)")
+    try c.require(l2 >= 0 && l2 <= 1e3, .l2, "must be in [0, 1000], got \(l2)")
   }
 }
 
@@ -77,8 +125,14 @@ public struct GCSSpec: Codable, Sendable, Equatable {
 /// MinCutPool: S = softmax(MLP(X)/τ); losses L_c + L_o on the layer's adjacency.
 public struct MinCutSpec: Codable, Sendable, Equatable {
   public var type = "mincut"
-  /// Number of clusters; `nil` means the dataset's number of classes.
+  /// Number of clusters; `nil` means `k_ratio`, else the dataset's number
+  /// of classes.
   public var k: Int?
+  /// K as a ratio of the average training-graph size, rounded up (graph
+  /// classification: 0.5 then 0.25 halves the nodes per level).
+  public var kRatio: Double?
+  /// L2 λ on the MLP's kernels (graph classification: 1e-4).
+  public var l2: Float
   /// Hidden layer sizes of the MLP before the linear layer to K (default none).
   public var mlpHidden: [Int]
   public var mlpActivation: Activation
@@ -90,6 +144,8 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case type, k
+    case kRatio = "k_ratio"
+    case l2
     case mlpHidden = "mlp_hidden"
     case mlpActivation = "mlp_activation"
     case temperature
@@ -100,6 +156,9 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     k = try c.decodeInteger(forKey: .k)
+    kRatio = try c.decodeIfPresent(Double.self, forKey: .kRatio)
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
+    try validateClusterCount(c, kRatio: kRatio, l2: l2)
     mlpHidden = try c.decodeIntegers(forKey: .mlpHidden) ?? []
     mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
     temperature = try c.decodeFloat(forKey: .temperature) ?? 1
@@ -121,8 +180,13 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
 /// DiffPool: Z = act(F X W_emb), S = softmax(F X W_pool); losses L_LP + L_E.
 public struct DiffPoolSpec: Codable, Sendable, Equatable {
   public var type = "diffpool"
-  /// Number of clusters; `nil` means the dataset's number of classes.
+  /// Number of clusters; `nil` means `k_ratio`, else the dataset's number
+  /// of classes.
   public var k: Int?
+  /// K as a ratio of the average training-graph size, rounded up.
+  public var kRatio: Double?
+  /// L2 λ on both kernels (graph classification: 1e-4).
+  public var l2: Float
   /// Embedding channels C and the embedding's activation. Only the pooled
   /// features X' = SᵀZ depend on them, so a node-clustering config (which
   /// ends at the pooler and scores S alone) rejects both keys.
@@ -133,12 +197,17 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case type, k, channels, activation
+    case kRatio = "k_ratio"
+    case l2
     case normalizeLinkLoss = "normalize_link_loss"
   }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     k = try c.decodeInteger(forKey: .k)
+    kRatio = try c.decodeIfPresent(Double.self, forKey: .kRatio)
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
+    try validateClusterCount(c, kRatio: kRatio, l2: l2)
     channels = try c.decodeInteger(forKey: .channels)
     activation = try c.decodeIfPresent(Activation.self, forKey: .activation)
     normalizeLinkLoss = try c.decodeIfPresent(Bool.self, forKey: .normalizeLinkLoss) ?? false
@@ -149,6 +218,18 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
       (1...LayerLimits.width).contains(channels ?? 1), .channels,
       "must be in 1…\(LayerLimits.width), got \(channels ?? 0)")
   }
+}
+
+/// The checks `k_ratio` and `l2` share in the pooling specs (that not both
+/// `k` and `k_ratio` are given is checked with the whole config).
+private func validateClusterCount<Key: CodingKey>(
+  _ c: KeyedDecodingContainer<Key>, kRatio: Double?, l2: Float
+) throws {
+  let ratioKey = Key(stringValue: "k_ratio")!
+  try c.require(
+    kRatio.map { $0 > 0 && $0 <= 1 } ?? true, ratioKey,
+    "must be in (0, 1] (a fraction of the average training-graph size), got \(kRatio ?? 0)")
+  try c.require(l2 >= 0 && l2 <= 1e3, Key(stringValue: "l2")!, "must be in [0, 1000], got \(l2)")
 }
 
 /// Bounds of layer sizes, checked when a config is read: far beyond the

@@ -58,32 +58,55 @@ public struct RunConfig: Codable, Sendable, Equatable {
       for (index, layer) in layers.enumerated() {
         let dead: [String]
         switch layer {
-        case .mincut(let spec): dead = spec.poolEpsilon == nil ? [] : ["pool_epsilon"]
+        case .mincut(let spec):
+          dead =
+            (spec.poolEpsilon == nil ? [] : ["pool_epsilon"])
+            + (spec.kRatio == nil ? [] : ["k_ratio"]) + (spec.l2 == 0 ? [] : ["l2"])
         case .diffpool(let spec):
           dead =
             (spec.channels == nil ? [] : ["channels"])
             + (spec.activation == nil ? [] : ["activation"])
-        case .gcs: dead = []
+            + (spec.kRatio == nil ? [] : ["k_ratio"]) + (spec.l2 == 0 ? [] : ["l2"])
+        case .gcs, .readout, .dense: dead = []
         }
         if let key = dead.first {
           throw LocatedConfigProblem(
             codingPath: [
               CodingKeys.model, AnyCodingKey(intValue: index), AnyCodingKey(stringValue: key),
             ],
-            message: "has no effect in a node-clustering model: it only shapes the pooled graph, "
-              + "which nothing after the pooler uses (clusters are argmax S); remove it")
+            message: "has no effect in a node-clustering model (it shapes the pooled graph, "
+              + "which nothing after the pooler uses, or belongs to graph classification); "
+              + "remove it")
         }
       }
     }
     if task == .nodeClustering, let layers = model {
       // Message passing, then exactly one pooler at the end.
-      if let index = layers.dropLast().firstIndex(where: \.isPooling)
+      func isGCS(_ layer: LayerSpec) -> Bool {
+        if case .gcs = layer { return true }
+        return false
+      }
+      if let index = layers.dropLast().firstIndex(where: { !isGCS($0) })
         ?? (layers.last!.isPooling ? nil : layers.count - 1)
       {
         throw LocatedConfigProblem(
           codingPath: [CodingKeys.model, AnyCodingKey(intValue: index)],
           message: "a node-clustering model is gcs layers followed by exactly one pooling layer "
             + "(mincut or diffpool) at the end")
+      }
+    }
+    for (index, layer) in (model ?? []).enumerated() {
+      let both: Bool
+      switch layer {
+      case .mincut(let spec): both = spec.k != nil && spec.kRatio != nil
+      case .diffpool(let spec): both = spec.k != nil && spec.kRatio != nil
+      case .gcs, .readout, .dense: both = false
+      }
+      if both {
+        throw LocatedConfigProblem(
+          codingPath: [
+            CodingKeys.model, AnyCodingKey(intValue: index), AnyCodingKey(stringValue: "k_ratio"),
+          ], message: "give either 'k' or 'k_ratio', not both")
       }
     }
     let computed = model.map(Self.lossTerms) ?? []
@@ -109,8 +132,14 @@ public struct RunConfig: Codable, Sendable, Equatable {
     for layer in layers {
       switch layer {
       case .gcs(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
-      case .mincut: names += ["cut", "orthogonality"]
-      case .diffpool: names += ["link_prediction", "entropy"]
+      case .dense(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
+      case .readout: break
+      case .mincut(let spec):
+        names += ["cut", "orthogonality"]
+        if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
+      case .diffpool(let spec):
+        names += ["link_prediction", "entropy"]
+        if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
       }
     }
     return names

@@ -127,7 +127,7 @@ public struct NodeClusteringExperiment: Sendable {
         switch layer {
         case .mincut(let spec): k = spec.k
         case .diffpool(let spec): k = spec.k
-        case .gcs: k = nil
+        case .gcs, .readout, .dense: k = nil
         }
         if let k, k > dataset.nodeCount {
           throw ConfigError(

@@ -86,6 +86,14 @@ public struct MemoryEstimate: Sendable, Equatable {
         add(
           key: "model[\(index)].k", value: k, perNodeFloats: product(6, k),
           parameters: product(width, k))
+      case .dense(let spec):
+        let units = spec.units ?? classCount
+        add(
+          key: "model[\(index)].units", value: units, perNodeFloats: product(2, units),
+          parameters: sum(product(width, units), units))
+        width = units
+      case .readout:
+        break  // one row per graph: small next to the node rows
       }
     }
     return MemoryEstimate(bytes: bytes, largestKey: largest.key, largestValue: largest.value)
