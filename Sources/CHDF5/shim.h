@@ -19,5 +19,7 @@ static inline hid_t gpool_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t gpool_h5e_default(void) { return H5E_DEFAULT; }
 static inline size_t gpool_h5t_variable(void) { return H5T_VARIABLE; }
 static inline hid_t gpool_h5p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t gpool_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t gpool_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 
 #endif

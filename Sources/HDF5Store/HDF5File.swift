@@ -480,6 +480,21 @@ extension HDF5File {
     return list
   }
 
+  /// Creation properties for a dataset or group (`kind`) without the
+  /// object's modification time, so that equal contents give equal bytes
+  /// (checkpoints of one state have one SHA-256).
+  func untimedCreationList(_ kind: hid_t) throws -> hid_t {
+    let list = H5Pcreate(kind)
+    guard list >= 0 else {
+      throw HDF5Error.library(path: path, "cannot create an object creation property list")
+    }
+    guard H5Pset_obj_track_times(list, false) >= 0 else {
+      _ = H5Pclose(list)
+      throw HDF5Error.library(path: path, "cannot turn off modification times")
+    }
+    return list
+  }
+
   func writeDataset(
     _ name: String, dimensions: [Int], type: hid_t, bytes: UnsafeRawBufferPointer
   ) throws {
@@ -492,11 +507,23 @@ extension HDF5File {
     // HDF5's own message for a path through a dataset is obscure
     // ("message type not found"), so name the dataset in the way.
     var prefix = ""
+    let groupProperties = try untimedCreationList(gpool_h5p_group_create())
+    defer { _ = H5Pclose(groupProperties) }
     for part in display(name).split(separator: "/").dropLast() {
       prefix += prefix.isEmpty ? String(part) : "/" + part
-      if objectType(prefix) == H5I_DATASET {
+      switch objectType(prefix) {
+      case H5I_DATASET?:
         throw HDF5Error(
           path: path, message: "cannot write \(label): '\(prefix)' is a dataset, not a group")
+      case nil:
+        let group = H5Gcreate2(
+          file, prefix, gpool_h5p_default(), groupProperties, gpool_h5p_default())
+        guard group >= 0 else {
+          throw HDF5Error.library(path: path, "cannot create group '\(prefix)' for \(label)")
+        }
+        _ = H5Gclose(group)
+      default:
+        continue
       }
     }
     let dims = dimensions.map { hsize_t($0) }
@@ -509,8 +536,10 @@ extension HDF5File {
     defer { _ = H5Sclose(space) }
     let links = try linkCreationList()
     defer { _ = H5Pclose(links) }
+    let datasetProperties = try untimedCreationList(gpool_h5p_dataset_create())
+    defer { _ = H5Pclose(datasetProperties) }
     let dataset = H5Dcreate2(
-      file, name, type, space, links, gpool_h5p_default(), gpool_h5p_default())
+      file, name, type, space, links, datasetProperties, gpool_h5p_default())
     guard dataset >= 0 else { throw HDF5Error.library(path: path, "cannot create \(label)") }
     defer { _ = H5Dclose(dataset) }
     // An empty dataset has nothing to write, and its buffer may have no address.

@@ -163,6 +163,19 @@ final class CheckpointTests: XCTestCase {
 
   }
 
+  /// No modification times are stored, so one state gives one file (and
+  /// one SHA-256) whenever it is written.
+  func testTheSameStateWrittenLaterGivesTheSameBytes() throws {
+    let (checkpoint, _, _, _) = trainedCheckpoint()
+    let first = try checkpoint.write(to: path("first.h5"))
+    Thread.sleep(forTimeInterval: 1.1)  // HDF5 times have one-second resolution
+    let second = try checkpoint.write(to: path("second.h5"))
+    XCTAssertEqual(first, second)
+    XCTAssertEqual(
+      try Data(contentsOf: URL(fileURLWithPath: path("first.h5"))),
+      try Data(contentsOf: URL(fileURLWithPath: path("second.h5"))))
+  }
+
   func testSHA256IsCheckedBeforeTheFileIsRead() throws {
     let (checkpoint, _, _, _) = trainedCheckpoint()
     let file = path("hashed.h5")
