@@ -40,4 +40,43 @@ final class GCSConvTests: XCTestCase {
       for i in 0..<d.count { XCTAssertEqual(d.storage[i], s.storage[i], accuracy: 1e-6) }
     }
   }
+
+  /// Over dense pooled graphs the layer equals the sparse path graph by
+  /// graph, and its gradient in X and in the pooled adjacencies passes a
+  /// finite-difference check.
+  func testDensePerGraphPathMatchesTheSparsePathAndItsGradients() {
+    let graphs = [
+      SparseMatrix.symmetricAdjacency(nodeCount: 3, edges: [(0, 1), (1, 2)]),
+      SparseMatrix.symmetricAdjacency(nodeCount: 2, edges: [(0, 1)]),
+    ].map { $0.symmetricallyNormalized() }
+    var random = RandomSource(seed: 5)
+    let layer = GCSConv(name: "gcs", inputFeatures: 2, units: 3, activation: .tanh, random: &random)
+    let x = Matrix([[1, 0], [0, 2], [1, 1], [3, 0], [0, 1]])
+    let segments = GraphSegments(sizes: [3, 2])
+    let tape = Tape()
+    let batched = layer(
+      tape.constant(x), densePerGraph: graphs.map { tape.constant($0.toDense()) },
+      segments: segments, tape: tape
+    ).value
+    var expected: [Float] = []
+    for (g, a) in graphs.enumerated() {
+      let range = segments.range(of: g)
+      let rowsOfX = Matrix(
+        rows: range.count, columns: 2,
+        storage: Array(x.storage[(range.lowerBound * 2)..<(range.upperBound * 2)]))
+      expected +=
+        layer(.dense(tape.constant(rowsOfX)), normalizedAdjacency: a, tape: tape).value.storage
+    }
+    for (a, b) in zip(batched.storage, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+
+    let check = GradientChecker().compare(
+      inputs: [x, graphs[0].toDense(), graphs[1].toDense()]
+    ) { v in
+      sum(
+        layer(v[0], densePerGraph: [v[1], v[2]], segments: segments, tape: v[0].tape)
+          * v[0].tape.constant(
+            Matrix(rows: 5, columns: 3, storage: (0..<15).map { Float($0 % 4) - 1.5 })))
+    }
+    XCTAssertNil(check.firstFailure, check.firstFailure ?? "")
+  }
 }

@@ -1,0 +1,179 @@
+import GraphData
+import Pooling
+import TensorCore
+
+/// A graph classifier built from a layer list, e.g. the paper's
+/// `gcs 32 – mincut k_ratio 0.5 – gcs 32 – mincut k_ratio 0.25 – gcs 32 –
+/// readout mean – dense` (METHODS §6), No-pool (`gcs ×3 – readout – dense`)
+/// or Dense (`dense 32 relu ×3 – readout – dense`).
+///
+/// Layers before the readout work on the node rows of a `GraphBatch`: a GCS
+/// layer propagates over the sparse block-diagonal Ã of the input graphs or,
+/// after a pooler, over each graph's dense pooled adjacency; a pooler goes
+/// through the `Pooler` contract, so this type never names one. The readout
+/// turns each graph's rows into one row; dense layers after it end at the
+/// class logits (the last layer: `dense` with the number of classes as
+/// units, linear). Cost per batch: the layers' costs, O(E·C + N·F·C) before
+/// pooling and O(Σ K_g²·C) after.
+public struct GraphClassifier {
+  enum Layer {
+    case gcs(GCSConv, l2: Float)
+    case pool(any Pooler, l2: Float)
+    case readout(Readout)
+    case dense(DenseLayer, l2: Float)
+  }
+
+  let layers: [Layer]
+  public let classCount: Int
+  /// K of each pooler, in order.
+  public let clusterCounts: [Int]
+
+  /// The forward pass of one batch.
+  public struct Output {
+    /// B×C class logits.
+    public let logits: Variable
+    /// Every pooler's auxiliary losses, in layer order.
+    public let auxiliaryLosses: [AuxiliaryLoss]
+    /// Σ λ‖W‖² over the kernels of layers with `l2` > 0, if any.
+    public let l2: Variable?
+  }
+
+  /// Builds the model; `averageNodes` (the training graphs' mean size)
+  /// resolves the poolers' `k_ratio`. Throws when the list is not node
+  /// layers (gcs, pooling, dense) – one readout – dense layers, ending in a
+  /// linear dense layer with `classCount` units.
+  public init(
+    layers specs: [LayerSpec], inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) throws {
+    let readouts = specs.indices.filter {
+      if case .readout = specs[$0] { return true }
+      return false
+    }
+    guard readouts.count == 1, let readoutIndex = readouts.first else {
+      throw PoolingError(
+        "a graph classifier has exactly one readout layer (found \(readouts.count))")
+    }
+    guard case .dense(let last)? = specs.last, (last.units ?? classCount) == classCount,
+      last.activation == .linear
+    else {
+      throw PoolingError(
+        "a graph classifier ends with a linear dense layer of \(classCount) units (the classes)")
+    }
+    var width = inputFeatures
+    var built: [Layer] = []
+    var clusters: [Int] = []
+    for (index, spec) in specs.enumerated() {
+      let afterReadout = index > readoutIndex
+      switch spec {
+      case .gcs(let gcs):
+        guard !afterReadout else {
+          throw PoolingError("layer \(index): gcs after the readout has no graph to propagate on")
+        }
+        built.append(
+          .gcs(
+            GCSConv(
+              name: "gcs\(index)", inputFeatures: width, units: gcs.units,
+              activation: gcs.activation, initializer: gcs.kernelInitializer, random: &random),
+            l2: gcs.l2))
+        width = gcs.units
+      case .mincut, .diffpool:
+        guard !afterReadout else {
+          throw PoolingError("layer \(index): a pooler after the readout has no graph to pool")
+        }
+        let (pooler, k) = PoolerFactory.make(
+          spec, name: "pool\(index)", inputFeatures: width, classCount: classCount,
+          averageNodes: averageNodes, random: &random)
+        let l2: Float =
+          switch spec {
+          case .mincut(let s): s.l2
+          case .diffpool(let s): s.l2
+          default: 0
+          }
+        built.append(.pool(pooler, l2: l2))
+        clusters.append(k)
+        if case .diffpool(let s) = spec { width = s.channels ?? 16 }
+      case .readout(let readout):
+        built.append(.readout(readout.mode))
+      case .dense(let dense):
+        let units = dense.units ?? classCount
+        built.append(
+          .dense(
+            DenseLayer(
+              name: "dense\(index)", inputFeatures: width, units: units,
+              activation: dense.activation, random: &random), l2: dense.l2))
+        width = units
+      }
+    }
+    layers = built
+    self.classCount = classCount
+    clusterCounts = clusters
+  }
+
+  /// Every trainable parameter, in layer order (checkpoint order).
+  public var parameters: [Parameter] {
+    layers.flatMap { layer -> [Parameter] in
+      switch layer {
+      case .gcs(let conv, _): conv.parameters
+      case .pool(let pooler, _): pooler.parameters
+      case .readout: []
+      case .dense(let dense, _): dense.parameters
+      }
+    }
+  }
+
+  /// The logits of every graph of `batch`, the poolers' losses and the L2
+  /// penalty. Throws when a pooler cannot pool a graph (e.g. MinCutPool on a
+  /// graph without edges).
+  public func forward(_ batch: GraphBatch, tape: Tape) throws -> Output {
+    var x = NodeFeatures.sparse(batch.features)
+    var adjacency = PoolingAdjacency.sparse(SparseGraph(adjacency: batch.adjacency))
+    var segments = GraphSegments(offsets: batch.nodeOffsets)
+    var graphs: Variable?  // after the readout
+    var losses: [AuxiliaryLoss] = []
+    var penalties: [Variable] = []
+    func penalise(_ kernels: [Parameter], _ lambda: Float) {
+      if lambda > 0 {
+        penalties.append(l2Penalty(kernels.map { tape.parameter($0) }, lambda: lambda))
+      }
+    }
+    func dense(_ features: NodeFeatures) -> Variable {
+      switch features {
+      case .dense(let v): v
+      case .sparse(let m): tape.constant(m.toDense())
+      }
+    }
+    for layer in layers {
+      switch layer {
+      case .gcs(let conv, let l2):
+        switch adjacency {
+        case .sparse(let graph):
+          x = .dense(conv(x, normalizedAdjacency: graph.normalized, tape: tape))
+        case .densePerGraph(let pooled):
+          x = .dense(conv(dense(x), densePerGraph: pooled, segments: segments, tape: tape))
+        }
+        penalise(conv.kernels, l2)
+      case .pool(let pooler, let l2):
+        let output = try pooler(
+          PoolingInput(features: x, adjacency: adjacency, segments: segments), tape: tape)
+        x = .dense(output.features!)
+        adjacency = output.adjacency!
+        segments = output.segments!
+        losses += output.losses
+        penalise(pooler.penalisedKernels, l2)
+      case .readout(let readout):
+        graphs = readout(dense(x), segments: segments)
+      case .dense(let layer, let l2):
+        if let rows = graphs {
+          graphs = layer(.dense(rows), tape: tape)
+        } else {
+          x = .dense(layer(x, tape: tape))
+        }
+        penalise([layer.kernel], l2)
+      }
+    }
+    var l2: Variable?
+    for penalty in penalties { l2 = l2.map { $0 + penalty } ?? penalty }
+    return Output(logits: graphs!, auxiliaryLosses: losses, l2: l2)
+  }
+}

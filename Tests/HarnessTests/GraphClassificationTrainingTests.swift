@@ -1,0 +1,89 @@
+import Foundation
+import GraphData
+import Harness
+import Pooling
+import TensorCore
+import XCTest
+
+/// Graph classification end to end on a synthetic two-class dataset: rings
+/// (cycles) against cliques, 6 to 14 nodes, features [1, degree / 10].
+final class GraphClassificationTrainingTests: XCTestCase {
+  static func ringsAndCliques(count: Int, seed: UInt64) -> FeaturedDataset {
+    var random = RandomSource(seed: seed)
+    var graphs: [FeaturedGraph] = []
+    for index in 0..<count {
+      let n = 6 + Int(random.next() % 9)
+      let label = index % 2
+      var edges: [(Int, Int)] = []
+      if label == 0 {
+        for i in 0..<n { edges.append((i, (i + 1) % n)) }
+      } else {
+        for i in 0..<n { for j in (i + 1)..<n { edges.append((i, j)) } }
+      }
+      let adjacency = SparseMatrix.symmetricAdjacency(nodeCount: n, edges: edges)
+      let degrees = adjacency.rowSums()
+      let features = Matrix(
+        rows: n, columns: 2, storage: degrees.flatMap { [1, $0 / 10] })
+      graphs.append(FeaturedGraph(adjacency: adjacency, features: features, label: label))
+    }
+    return FeaturedDataset(
+      name: "rings-cliques", graphs: graphs, classCount: 2,
+      layout: FeatureLayout(
+        options: .paperDefaults, blocks: [FeatureBlock(name: "given", offset: 0, width: 2)]),
+      predefinedSplits: [])
+  }
+
+  private func layers(_ json: String) throws -> [LayerSpec] {
+    try JSONDecoder().decode([LayerSpec].self, from: Data(json.utf8))
+  }
+
+  private func trainAndTest(pool: String) throws -> GraphClassificationTraining.Outcome {
+    let dataset = Self.ringsAndCliques(count: 120, seed: 1)
+    let split = GraphClassificationTraining.Split(
+      train: Array(0..<80), validation: Array(80..<100), test: Array(100..<120))
+    let average = Double(split.train.map { dataset.graphs[$0].nodeCount }.reduce(0, +)) / 80
+    var random = RandomSource(seed: 0)
+    let model = try GraphClassifier(
+      layers: try layers(
+        """
+        [{"type": "gcs", "units": 16, "activation": "relu"}, \(pool),
+         {"type": "gcs", "units": 16, "activation": "relu"},
+         {"type": "readout"}, {"type": "dense"}]
+        """), inputFeatures: 2, classCount: 2, averageNodes: average, random: &random)
+    var options = GraphClassificationTraining.Options()
+    options.learningRate = 5e-3
+    options.maximumEpochs = 60
+    options.patience = 15
+    return try GraphClassificationTraining.train(
+      model, on: dataset, split: split, options: options, random: &random)
+  }
+
+  func testMinCutPoolClassifierLearnsRingsFromCliques() throws {
+    let outcome = try trainAndTest(
+      pool: #"{"type": "mincut", "k_ratio": 0.5, "mlp_hidden": [8], "l2": 1e-4}"#)
+    XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
+    XCTAssertEqual(outcome.validationLosses.count, outcome.epochs)
+    XCTAssertEqual(
+      outcome.bestValidationLoss, outcome.validationLosses.min()!, "best epoch restored")
+  }
+
+  func testDiffPoolClassifierLearnsRingsFromCliques() throws {
+    let outcome = try trainAndTest(
+      pool: #"{"type": "diffpool", "k_ratio": 0.5, "channels": 16, "activation": "relu"}"#)
+    XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
+  }
+
+  func testTheLayerListIsChecked() throws {
+    var random = RandomSource(seed: 0)
+    XCTAssertThrowsError(
+      try GraphClassifier(
+        layers: try layers(#"[{"type": "gcs", "units": 4}, {"type": "dense"}]"#),
+        inputFeatures: 2, classCount: 2, averageNodes: 10, random: &random)
+    ) { XCTAssertTrue("\($0)".contains("exactly one readout"), "\($0)") }
+    XCTAssertThrowsError(
+      try GraphClassifier(
+        layers: try layers(#"[{"type": "readout"}, {"type": "dense", "units": 3}]"#),
+        inputFeatures: 2, classCount: 2, averageNodes: 10, random: &random)
+    ) { XCTAssertTrue("\($0)".contains("linear dense layer of 2 units"), "\($0)") }
+  }
+}
