@@ -23,7 +23,7 @@ struct GPool: ParsableCommand {
     subcommands: [
       ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
       GenerateCommand.self, EvaluateCommand.self,
-      BenchCommand.self, FuzzCommand.self,
+      BenchCommand.self, ClassificationBenchCommand.self, FuzzCommand.self,
     ])
 
 }
