@@ -154,87 +154,49 @@ public struct NodeClusteringExperiment: Sendable {
     }
     let loaded = datasets
     let commit = GitInfo.commit(in: rootDirectory)
-    // A stored run counts as done only if it came from the same config file
-    // content: editing a config (an ablation) recomputes its runs.
-    let unordered = items.filter { item in
-      guard datasets[DatasetKey(item.config.dataset).id] != nil else { return false }
-      if force { return true }
-      guard let stored = storedResult(item) else { return true }
-      if stored.configSHA256 != item.configSHA256 {
-        log("\(item.runID): \(item.configPath) changed since the stored run; recomputing")
-        return true
-      }
-      return false
+    let queue = RunQueue<WorkItem>(
+      outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
+      write: write, log: log)
+    let pending = items.filter { item in
+      datasets[DatasetKey(item.config.dataset).id] != nil
+        && queue.needsRun(
+          item.runID, configSHA256: item.configSHA256, configPath: item.configPath,
+          as: NodeClusteringResult.self)
     }
-    // Longest runs first (nodes × iterations as the estimate), so that with
-    // parallel jobs no long run starts last and runs alone at the end.
-    func estimatedCost(_ item: WorkItem) -> Int {
+    // Nodes × iterations estimates a run's length.
+    func estimatedCost(_ item: WorkItem) -> Double {
       let nodes = loaded[DatasetKey(item.config.dataset).id]?.nodeCount ?? 0
-      return nodes * (item.config.model == nil ? 1 : item.config.iterations)
+      return Double(nodes * (item.config.model == nil ? 1 : item.config.iterations))
     }
-    let pending = unordered.enumerated().sorted { a, b in
-      let (ca, cb) = (estimatedCost(a.element), estimatedCost(b.element))
-      return ca != cb ? ca > cb : a.offset < b.offset
-    }.map(\.element)
-    let costs = pending.map { Double(estimatedCost($0)) }
-    let done = items.count - pending.count
     log(
-      "\(spec.name): \(items.count) runs, \(done) already done or skipped, \(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))"
-    )
-
-    // What a killed earlier run left behind (temporary files of dead processes).
-    let stale = AtomicFile.removeStaleTemporaries(in: outputDirectory)
-    if !stale.isEmpty {
-      log("removed \(stale.count) temporary file(s) left by an interrupted earlier run")
+      "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
+        + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
+    let outputDirectory = self.outputDirectory
+    let failures = try queue.execute(
+      pending, id: \.runID, label: { "\($0.configName) seed \($0.seed)" }, cost: estimatedCost
+    ) { item, progress in
+      var run = NodeClusteringRun(
+        config: item.config, configName: item.configName,
+        dataset: loaded[DatasetKey(item.config.dataset).id]!, seed: item.seed,
+        configSHA256: item.configSHA256,
+        dataSHA256: loaded[DatasetKey(item.config.dataset).id]!.combinedChecksum,
+        gitCommit: commit)
+      run.progress = { iteration, total, _ in progress(iteration, total) }
+      let result = try run.run(
+        logPath: "\(outputDirectory)/logs/\(item.runID).csv",
+        checkpointPath: "\(outputDirectory)/checkpoints/\(item.runID).h5")
+      return (
+        result,
+        "NMI \(String(format: "%.3f", result.nmi)), "
+          + "CS \(String(format: "%.3f", result.completeness)), "
+          + "ACC \(String(format: "%.3f", result.accuracy)) in \(formatDuration(result.seconds))"
+      )
     }
-    for folder in ["runs", "logs", "checkpoints"] {
-      try FileManager.default.createDirectory(
-        atPath: "\(outputDirectory)/\(folder)", withIntermediateDirectories: true)
-    }
-    let failures = Mutex<[(runID: String, error: String)]>([])
-    let next = Atomic<Int>(0)
-    let jobs = min(self.jobs, max(1, pending.count))
-    let progress = ExperimentProgress(
-      total: pending.count, totalCost: costs.reduce(0, +),
-      style: progressStyle, write: write)
-    DispatchQueue.concurrentPerform(iterations: jobs) { _ in
-      while true {
-        let index = next.add(1, ordering: .relaxed).oldValue
-        guard index < pending.count else { return }
-        let item = pending[index]
-        let dataset = loaded[DatasetKey(item.config.dataset).id]!
-        var run = NodeClusteringRun(
-          config: item.config, configName: item.configName, dataset: dataset, seed: item.seed,
-          configSHA256: item.configSHA256,
-          dataSHA256: dataset.combinedChecksum, gitCommit: commit)
-        // A stale result must not outlive a forced or changed run that fails.
-        try? FileManager.default.removeItem(atPath: resultPath(item))
-        progress.started(
-          index, label: "\(item.configName) seed \(item.seed)", cost: costs[index])
-        run.progress = { iteration, total, _ in
-          progress.progress(index, iteration: iteration, of: total)
-        }
-        do {
-          let result = try run.run(
-            logPath: "\(outputDirectory)/logs/\(item.runID).csv",
-            checkpointPath: "\(outputDirectory)/checkpoints/\(item.runID).h5")
-          try AtomicFile.write(try JSONEncoder.sortedPretty.encode(result), to: resultPath(item))
-          progress.finished(
-            index,
-            result: "NMI \(String(format: "%.3f", result.nmi)), "
-              + "CS \(String(format: "%.3f", result.completeness)), "
-              + "ACC \(String(format: "%.3f", result.accuracy)) in \(formatDuration(result.seconds))"
-          )
-        } catch {
-          failures.withLock { $0.append((item.runID, "\(error)")) }
-          progress.failed(index, error: "\(error)")
-        }
-      }
-    }
-    progress.close()
 
     let results = items.compactMap { item in
-      storedResult(item).flatMap { $0.configSHA256 == item.configSHA256 ? $0 : nil }
+      queue.storedRecord(item.runID, as: NodeClusteringResult.self).flatMap {
+        $0.configSHA256 == item.configSHA256 ? $0 : nil
+      }
     }
     let tables = ResultTables(
       spec: spec, configs: items.map { ($0.configName, $0.config) }, results: results,
@@ -248,18 +210,7 @@ public struct NodeClusteringExperiment: Sendable {
     let skippedRuns = items.filter { datasets[DatasetKey($0.config.dataset).id] == nil }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
     }
-    return failures.withLock { $0 } + skippedRuns
-  }
-
-  private func resultPath(_ item: WorkItem) -> String {
-    "\(outputDirectory)/runs/\(item.runID).json"
-  }
-
-  /// The stored result of a run, if one was written (a file that does not
-  /// decode counts as absent, so the run is recomputed).
-  private func storedResult(_ item: WorkItem) -> NodeClusteringResult? {
-    guard let data = FileManager.default.contents(atPath: resultPath(item)) else { return nil }
-    return try? JSONDecoder().decode(NodeClusteringResult.self, from: data)
+    return failures + skippedRuns
   }
 
   private func resolve(_ path: String) -> String {

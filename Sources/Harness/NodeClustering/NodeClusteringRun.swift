@@ -5,7 +5,7 @@ import TensorCore
 
 /// The outcome of one (config, seed) run of node clustering, as written to
 /// `runs/<run-id>.json` and to one row of `runs.csv`.
-public struct NodeClusteringResult: Codable, Sendable, Equatable {
+public struct NodeClusteringResult: RecordedRun, Equatable {
   /// The config's name (its file name without `.json`): identifies the run's
   /// table cell, so two configs of one method (an ablation) stay apart.
   public var config: String

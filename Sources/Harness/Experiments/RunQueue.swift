@@ -1,0 +1,106 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A finished run's stored record: enough to tell whether it is still
+/// valid (it came from the same config file content).
+public protocol RecordedRun: Codable, Sendable {
+  var configSHA256: String { get }
+}
+
+/// The engine every experiment runner shares (node clustering, graph
+/// classification): resume (a run whose record exists and came from the
+/// same config is not recomputed; `force` recomputes), ordering (longest
+/// first, so no long run starts last and runs alone at the end), parallel
+/// jobs, the progress display, stale temporary files of killed runs, and
+/// the list of runs that failed. What a run is, what its record holds and
+/// which tables are written stay with the task.
+struct RunQueue<Item: Sendable>: Sendable {
+  let outputDirectory: String
+  let jobs: Int
+  let force: Bool
+  let progressStyle: ExperimentProgress.Style
+  let write: @Sendable (String) -> Void
+  let log: @Sendable (String) -> Void
+
+  /// Where the record of run `id` lives.
+  func recordPath(_ id: String) -> String { "\(outputDirectory)/runs/\(id).json" }
+
+  /// The stored record of run `id`, if one was written and decodes (a file
+  /// that does not decode counts as absent, so the run is recomputed).
+  func storedRecord<Record: RecordedRun>(_ id: String, as type: Record.Type) -> Record? {
+    guard let data = FileManager.default.contents(atPath: recordPath(id)) else { return nil }
+    return try? JSONDecoder().decode(Record.self, from: data)
+  }
+
+  /// Whether run `id` of a config with hash `configSHA256` must be computed.
+  func needsRun<Record: RecordedRun>(
+    _ id: String, configSHA256: String, configPath: String, as type: Record.Type
+  ) -> Bool {
+    if force { return true }
+    guard let stored = storedRecord(id, as: type) else { return true }
+    if stored.configSHA256 != configSHA256 {
+      log("\(id): \(configPath) changed since the stored run; recomputing")
+      return true
+    }
+    return false
+  }
+
+  /// Runs `pending` (`id`, `label`, estimated `cost` per item) on up to
+  /// `jobs` workers, longest first. `run` computes one item, writes its
+  /// outputs and returns its record and a one-line summary for the
+  /// display; the record is written atomically to `recordPath` (a stale
+  /// one is removed first, so a failed rerun leaves none). Returns the
+  /// failures (run id, message).
+  func execute<Record: RecordedRun>(
+    _ pending: [Item], id: (Item) -> String, label: (Item) -> String, cost: (Item) -> Double,
+    run:
+      @Sendable (Item, _ progress: @escaping @Sendable (Int, Int) -> Void) throws -> (
+        record: Record, summary: String
+      )
+  ) throws -> [(runID: String, error: String)] {
+    let ordered = pending.enumerated().sorted { a, b in
+      let (ca, cb) = (cost(a.element), cost(b.element))
+      return ca != cb ? ca > cb : a.offset < b.offset
+    }.map(\.element)
+    let ids = ordered.map(id)
+    let labels = ordered.map(label)
+    let costs = ordered.map(cost)
+
+    // What a killed earlier run left behind (temporary files of dead processes).
+    let stale = AtomicFile.removeStaleTemporaries(in: outputDirectory)
+    if !stale.isEmpty {
+      log("removed \(stale.count) temporary file(s) left by an interrupted earlier run")
+    }
+    for folder in ["runs", "logs", "checkpoints"] {
+      try FileManager.default.createDirectory(
+        atPath: "\(outputDirectory)/\(folder)", withIntermediateDirectories: true)
+    }
+    let failures = Mutex<[(runID: String, error: String)]>([])
+    let next = Atomic<Int>(0)
+    let workers = min(jobs, max(1, ordered.count))
+    let progress = ExperimentProgress(
+      total: ordered.count, totalCost: costs.reduce(0, +), style: progressStyle, write: write)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while true {
+        let index = next.add(1, ordering: .relaxed).oldValue
+        guard index < ordered.count else { return }
+        let path = recordPath(ids[index])
+        try? FileManager.default.removeItem(atPath: path)
+        progress.started(index, label: labels[index], cost: costs[index])
+        do {
+          let (record, summary) = try run(ordered[index]) { done, total in
+            progress.progress(index, iteration: done, of: total)
+          }
+          try AtomicFile.write(try JSONEncoder.sortedPretty.encode(record), to: path)
+          progress.finished(index, result: summary)
+        } catch {
+          failures.withLock { $0.append((ids[index], "\(error)")) }
+          progress.failed(index, error: "\(error)")
+        }
+      }
+    }
+    progress.close()
+    return failures.withLock { $0 }
+  }
+}
