@@ -20,13 +20,14 @@ BLAS_CORE         ?=
 FUZZ_COUNT        ?= 5000
 FUZZ_SEED         ?= 1
 
-.PHONY: all deps build release test bench fuzz data reproduce-table1 format clean help
+.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 format clean help
 
 all: build
 
 help:
 	@echo "make test               install dependencies, build, run the unit tests"
 	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering); FORCE=1 recomputes, JOBS=N, BLAS_CORE=Haswell pins OpenBLAS's kernels"
+	@echo "make reproduce-table2   graph classification, Table 2 (No-pool, Dense, DiffPool, MinCutPool; resumable, hours on 2 cores)"
 	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
 	@echo "make bench              kernel and training-step timings (release build)"
 	@echo "make fuzz               seeded mutated inputs to every reader (FUZZ_COUNT per reader, FUZZ_SEED)"
@@ -70,6 +71,10 @@ data: release
 # Resumable: finished runs are kept; FORCE=1 recomputes them.
 reproduce-table1: release data
 	$(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE),) $(GPOOL) reproduce table1 --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
+
+# Resumable per fold: finished runs (results/table2/runs/*.json) are kept.
+reproduce-table2: release data
+	$(if $(BLAS_CORE),OPENBLAS_CORETYPE=$(BLAS_CORE),) $(GPOOL) reproduce table2 --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

@@ -11,8 +11,9 @@ struct GPool: ParsableCommand {
     discussion: """
       Built: MinCutPool's Table 1 (node clustering on Cora, Citeseer, Pubmed:
       spectral clustering, DiffPool, MinCutPool) from JSON configs, with CSV and
-      markdown tables and HDF5 checkpoints; readers for the graph-classification
-      datasets. Planned, not implemented yet: graph classification (Table 2),
+      markdown tables and HDF5 checkpoints; graph classification (Table 2:
+      No-pool, Dense, DiffPool, MinCutPool; `gpool reproduce table2`, table in
+      progress). Planned, not implemented yet: the other Table 2 poolers,
       TVGNN and NeuNcut.
 
       Threads: --threads N on a subcommand, or the environment variable

@@ -1,4 +1,5 @@
 import Foundation
+import GraphData
 import Pooling
 import TensorCore
 
@@ -19,12 +20,23 @@ public struct RunConfig: Codable, Sendable, Equatable {
   /// the poolers return).
   public var lossWeights: [String: Float]
   public var optimizer: OptimizerSpec
-  /// Full-batch training iterations.
+  /// Full-batch training iterations (node clustering).
   public var iterations: Int
   /// Write a log row (losses, and NMI for monitoring only) every this many iterations.
   public var logEvery: Int
+  /// Mini-batch training with early stopping (graph classification).
+  public var training: ClassificationTrainingSpec
+  /// How the graphs are split (graph classification; default: stratified
+  /// 10-fold cross-validation, 10% of each training fold for validation).
+  public var split: SplitStrategy
+  /// Model seeds run on every split (graph classification; default: the
+  /// experiment's seeds). Bench's single fixed split uses 10 seeds.
+  public var seeds: [Int]?
 
-  public enum Task: String, Codable, Sendable { case nodeClustering = "node_clustering" }
+  public enum Task: String, Codable, Sendable {
+    case nodeClustering = "node_clustering"
+    case graphClassification = "graph_classification"
+  }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case method, task, dataset, model, baseline
@@ -32,6 +44,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     case optimizer,
       iterations
     case logEvery = "log_every"
+    case training, split, seeds
   }
 
   public init(from decoder: any Decoder) throws {
@@ -39,12 +52,33 @@ public struct RunConfig: Codable, Sendable, Equatable {
     method = try c.decode(String.self, forKey: .method)
     task = try c.decode(Task.self, forKey: .task)
     dataset = try c.decode(DatasetSpec.self, forKey: .dataset)
+    try dataset.resolve(for: task)
     model = try c.decodeIfPresent([LayerSpec].self, forKey: .model)
     baseline = try c.decodeIfPresent(BaselineSpec.self, forKey: .baseline)
     lossWeights = try c.decodeFloatDictionary(forKey: .lossWeights) ?? [:]
     optimizer = try c.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? OptimizerSpec()
     iterations = try c.decodeInteger(forKey: .iterations) ?? 10_000
     logEvery = try c.decodeInteger(forKey: .logEvery) ?? 100
+    training =
+      try c.decodeIfPresent(ClassificationTrainingSpec.self, forKey: .training)
+      ?? ClassificationTrainingSpec()
+    split = try c.decodeIfPresent(SplitStrategy.self, forKey: .split) ?? .paperDefault()
+    seeds = try c.decodeIntegers(forKey: .seeds)
+    // Keys of the other task change nothing, so they are errors.
+    let otherTask: [CodingKeys] =
+      task == .nodeClustering ? [.training, .split, .seeds] : [.iterations, .logEvery, .baseline]
+    for key in otherTask where c.contains(key) {
+      throw LocatedConfigProblem(
+        codingPath: [key],
+        message: "has no effect in a \(task.rawValue) config (it belongs to the other task); "
+          + "remove it")
+    }
+    if let seeds {
+      try c.require(
+        !seeds.isEmpty && seeds.allSatisfy { (0...Int(Int32.max)).contains($0) }
+          && Set(seeds).count == seeds.count, .seeds,
+        "must be distinct integers in 0…2^31−1, got \(seeds)")
+    }
     try c.require(
       (model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
     try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
@@ -77,6 +111,30 @@ public struct RunConfig: Codable, Sendable, Equatable {
             message: "has no effect in a node-clustering model (it shapes the pooled graph, "
               + "which nothing after the pooler uses, or belongs to graph classification); "
               + "remove it")
+        }
+      }
+    }
+    if task == .graphClassification, let layers = model {
+      // Node layers, one readout, dense layers, ending at the class logits.
+      let readouts = layers.indices.filter {
+        if case .readout = layers[$0] { return true }
+        return false
+      }
+      guard readouts.count == 1 else {
+        throw LocatedConfigProblem(
+          codingPath: [CodingKeys.model],
+          message: "a graph classifier has exactly one readout layer (found \(readouts.count))")
+      }
+      guard case .dense(let last) = layers.last!, last.activation == .linear else {
+        throw LocatedConfigProblem(
+          codingPath: [CodingKeys.model, AnyCodingKey(intValue: layers.count - 1)],
+          message: "a graph classifier ends with a linear dense layer (the class logits)")
+      }
+      for (index, layer) in layers.enumerated() where index > readouts[0] {
+        guard case .dense = layer else {
+          throw LocatedConfigProblem(
+            codingPath: [CodingKeys.model, AnyCodingKey(intValue: index)],
+            message: "only dense layers may follow the readout (there is no graph left)")
         }
       }
     }
@@ -126,6 +184,28 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
   }
 
+  /// Writes the keys of the config's own task only, so a stored config
+  /// (in a checkpoint) reads back under the same validation.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(method, forKey: .method)
+    try c.encode(task, forKey: .task)
+    try c.encode(dataset, forKey: .dataset)
+    try c.encodeIfPresent(model, forKey: .model)
+    try c.encode(lossWeights, forKey: .lossWeights)
+    try c.encode(optimizer, forKey: .optimizer)
+    switch task {
+    case .nodeClustering:
+      try c.encodeIfPresent(baseline, forKey: .baseline)
+      try c.encode(iterations, forKey: .iterations)
+      try c.encode(logEvery, forKey: .logEvery)
+    case .graphClassification:
+      try c.encode(training, forKey: .training)
+      try c.encode(split, forKey: .split)
+      try c.encodeIfPresent(seeds, forKey: .seeds)
+    }
+  }
+
   /// The loss terms a model computes, by name (`loss_weights` keys).
   static func lossTerms(_ layers: [LayerSpec]) -> [String] {
     var names: [String] = []
@@ -160,6 +240,34 @@ public struct RunConfig: Codable, Sendable, Equatable {
   }
 }
 
+/// Mini-batch training of a graph classifier (METHODS §6 defaults).
+public struct ClassificationTrainingSpec: Codable, Sendable, Equatable {
+  public var batchSize = 8
+  public var maxEpochs = 500
+  /// Epochs without a lower validation loss before stopping.
+  public var patience = 50
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case batchSize = "batch_size"
+    case maxEpochs = "max_epochs"
+    case patience
+  }
+
+  public init() {}
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    batchSize = try c.decodeInteger(forKey: .batchSize) ?? 8
+    maxEpochs = try c.decodeInteger(forKey: .maxEpochs) ?? 500
+    patience = try c.decodeInteger(forKey: .patience) ?? 50
+    try c.require((1...1024).contains(batchSize), .batchSize, "must be in 1…1024, got \(batchSize)")
+    try c.require(
+      (1...100_000).contains(maxEpochs), .maxEpochs, "must be in 1…100,000, got \(maxEpochs)")
+    try c.require(
+      (1...100_000).contains(patience), .patience, "must be in 1…100,000, got \(patience)")
+  }
+}
+
 /// Which dataset to load and how to prepare it.
 public struct DatasetSpec: Codable, Sendable, Equatable {
   /// "cora", "citeseer" or "pubmed".
@@ -179,13 +287,54 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     self.removeSelfLoops = removeSelfLoops
   }
 
+  /// Whether the config spelled out `remove_self_loops`.
+  var givesRemoveSelfLoops = false
+
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
-    name = try c.decode(String.self, forKey: .name).lowercased()
+    name = try c.decode(String.self, forKey: .name)
     removeSelfLoops = try c.decodeIfPresent(Bool.self, forKey: .removeSelfLoops) ?? true
-    try c.require(
-      Self.planetoidNames.contains(name), .name,
-      "unknown dataset '\(name)' (expected one of \(Self.planetoidNames.joined(separator: ", ")))")
+    givesRemoveSelfLoops = c.contains(.removeSelfLoops)
+  }
+
+  public static func == (a: DatasetSpec, b: DatasetSpec) -> Bool {
+    a.name == b.name && a.removeSelfLoops == b.removeSelfLoops
+  }
+
+  /// The name checked against the task's datasets: a Planetoid name
+  /// (lower-cased) for node clustering, a catalog name (as the catalog
+  /// spells it) for graph classification.
+  mutating func resolve(for task: RunConfig.Task) throws {
+    let key: [any CodingKey] = [RunConfig.CodingKeys.dataset, CodingKeys.name]
+    switch task {
+    case .nodeClustering:
+      name = name.lowercased()
+      guard Self.planetoidNames.contains(name) else {
+        throw LocatedConfigProblem(
+          codingPath: key,
+          message:
+            "unknown dataset '\(name)' (expected one of \(Self.planetoidNames.joined(separator: ", ")))"
+        )
+      }
+    case .graphClassification:
+      guard
+        let entry = GraphDatasetCatalog.entries.first(where: {
+          $0.name.lowercased() == name.lowercased()
+        })
+      else {
+        throw LocatedConfigProblem(
+          codingPath: key,
+          message: "unknown dataset '\(name)' (expected one of "
+            + GraphDatasetCatalog.entries.map(\.name).joined(separator: ", ") + ")")
+      }
+      name = entry.name
+      if givesRemoveSelfLoops {
+        throw LocatedConfigProblem(
+          codingPath: [RunConfig.CodingKeys.dataset, CodingKeys.removeSelfLoops],
+          message: "has no effect in graph classification (the surrogate features decide "
+            + "self-loops); remove it")
+      }
+    }
   }
 }
 

@@ -15,6 +15,8 @@ public enum GraphClassificationTraining {
     public var maximumEpochs = 500
     public var patience = 50
     public var learningRate: Float = 5e-4
+    /// The optimiser with all its settings (overrides `learningRate`).
+    public var optimizer: Adam?
     /// Weight of each auxiliary loss kind (1 when absent).
     public var lossWeights: [AuxiliaryLossKind: Float] = [:]
 
@@ -51,7 +53,7 @@ public enum GraphClassificationTraining {
     random: inout RandomSource, epochEnded: (Int, Double) -> Void = { _, _ in }
   ) throws -> Outcome {
     precondition(!split.train.isEmpty && !split.validation.isEmpty && !split.test.isEmpty)
-    var adam = Adam(learningRate: options.learningRate)
+    var adam = options.optimizer ?? Adam(learningRate: options.learningRate)
     let parameters = model.parameters
     let validationBatches = GraphBatch.batches(
       of: split.validation, size: options.batchSize, shuffle: false, random: &random

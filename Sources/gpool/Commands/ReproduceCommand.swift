@@ -38,7 +38,7 @@ struct ReproduceCommand: ParsableCommand {
     }
     let spec = try ExperimentSpec.load(from: specPath)
     let jobs = options.configureParallelism(runCount: spec.configs.count * spec.seeds.count)
-    let runner = NodeClusteringExperiment(
+    let runner = try ExperimentRunners.make(
       spec: spec, rootDirectory: root, dataDirectory: options.data.resolved,
       outputDirectory: options.output ?? "\(root)/results/\(experiment)", jobs: jobs,
       force: options.force, progressStyle: options.progressStyle, log: logToStandardError)

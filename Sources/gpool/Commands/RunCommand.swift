@@ -53,7 +53,7 @@ struct RunCommand: ParsableCommand {
     let spec = ExperimentSpec(
       name: name, title: "gpool run \(config)", configs: [absolute], seeds: seeds)
     try options.execute(
-      NodeClusteringExperiment(
+      try ExperimentRunners.make(
         spec: spec, rootDirectory: ".", dataDirectory: options.data.resolved,
         outputDirectory: options.output ?? "results/runs/\(name)", jobs: jobs,
         force: options.force, progressStyle: options.progressStyle, log: logToStandardError))

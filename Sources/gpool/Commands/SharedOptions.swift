@@ -68,7 +68,7 @@ struct ExperimentRunOptions: ParsableArguments {
   /// Runs `experiment`; when some runs could not be done (failed, or
   /// skipped for missing data) summarises them on standard error and exits
   /// with status 1. The tables are written either way.
-  func execute(_ experiment: NodeClusteringExperiment) throws {
+  func execute(_ experiment: any ExperimentRunner) throws {
     let problems = try experiment.run()
     guard !problems.isEmpty else { return }
     logToStandardError("\(problems.count) run(s) could not be done:")

@@ -1,0 +1,234 @@
+import Foundation
+import GraphData
+import TensorCore
+
+/// A graph-classification experiment (Table 2): every (config, split, seed)
+/// run through the shared `RunQueue` (resume, parallel jobs, progress), and
+/// its tables beside the published accuracies. Splits come from each
+/// config's `split` (default: stratified 10-fold cross-validation with 10%
+/// of each training fold for validation, seed 0), model seeds from the
+/// config's `seeds` or else the experiment's.
+public struct GraphClassificationExperiment: Sendable {
+  public let spec: ExperimentSpec
+  public let rootDirectory: String
+  public let dataDirectory: String
+  public let outputDirectory: String
+  public let jobs: Int
+  public let force: Bool
+  public let log: @Sendable (String) -> Void
+  public let progressStyle: ExperimentProgress.Style
+  public let write: @Sendable (String) -> Void
+
+  public init(
+    spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
+    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style = .lines,
+    log: @escaping @Sendable (String) -> Void
+  ) {
+    self.spec = spec
+    self.rootDirectory = rootDirectory
+    self.dataDirectory = dataDirectory
+    self.outputDirectory = outputDirectory
+    self.jobs = max(1, jobs)
+    self.force = force
+    self.log = log
+    self.progressStyle = progressStyle
+    write = { text in
+      if text.hasSuffix("\n") && !text.hasPrefix("\r") {
+        log(String(text.dropLast()))
+      } else {
+        FileHandle.standardError.write(Data(text.utf8))
+      }
+    }
+  }
+
+  struct WorkItem: Sendable {
+    let configPath: String
+    let config: RunConfig
+    let configSHA256: String
+    let splitIndex: Int
+    let split: GraphSplit
+    let seed: Int
+    var configName: String {
+      URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent
+    }
+    var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
+  }
+
+  /// A loaded dataset with its surrogate features and data checksum.
+  struct LoadedDataset: Sendable {
+    let featured: FeaturedDataset
+    let raw: GraphClassificationDataset
+    let checksum: String
+  }
+
+  /// Runs what is missing and rewrites the tables; returns the runs that
+  /// could not be done (failures, and runs whose dataset is missing).
+  @discardableResult
+  public func run() throws -> [(runID: String, error: String)] {
+    let paper =
+      try spec.paperNumbers.map {
+        try ClassificationPaperNumber.load(from: resolve($0))
+      } ?? []
+    var configs: [(path: String, config: RunConfig, hash: String)] = []
+    for path in spec.configs {
+      let full = resolve(path)
+      let config = try RunConfig.load(from: full)
+      guard config.task == .graphClassification else {
+        throw ConfigError(
+          file: full, keyPath: "task", message: "expected graph_classification in this experiment")
+      }
+      guard GraphDatasetCatalog.entry(named: config.dataset.name) != nil else {
+        throw ConfigError(
+          file: full, keyPath: "dataset.name",
+          message: "unknown dataset '\(config.dataset.name)' (known: "
+            + GraphDatasetCatalog.entries.map(\.name).joined(separator: ", ") + ")")
+      }
+      configs.append((path, config, try SHA256.hexDigest(ofFileAt: full)))
+    }
+
+    // Load and feature each dataset once; a missing file skips its rows.
+    var datasets: [String: LoadedDataset] = [:]
+    var skipped: [String: String] = [:]
+    for name in Set(configs.map(\.config.dataset.name)).sorted() {
+      let clock = ContinuousClock()
+      let start = clock.now
+      do {
+        let raw = try GraphDatasetCatalog.load(
+          GraphDatasetCatalog.entry(named: name)!, dataDirectory: dataDirectory)
+        let featured = try SurrogateFeatures.build(dataset: raw)
+        let checksum = SHA256.hexDigest(
+          of: Array(
+            raw.fileChecksums.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)\n" }
+              .joined().utf8))
+        datasets[name] = LoadedDataset(featured: featured, raw: raw, checksum: checksum)
+        log(
+          "loaded \(name): \(raw.graphs.count) graphs, \(featured.featureCount) features, "
+            + String(
+              format: "avg %.1f nodes, in %.1f s", raw.averageNodeCount,
+              seconds(clock.now - start)))
+      } catch let error as DatasetError {
+        skipped[name] = "skipped: \(error)"
+        log("\(name): \(skipped[name]!) — its rows are reported as skipped")
+      }
+    }
+
+    var items: [WorkItem] = []
+    var names: [String: String] = [:]
+    for (path, config, hash) in configs {
+      let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+      if let other = names.updateValue(path, forKey: name) {
+        throw ConfigError(
+          file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
+          message: "\(other) and \(path) have the same file name '\(name)'")
+      }
+      guard let loaded = datasets[config.dataset.name] else { continue }
+      let splits: [GraphSplit]
+      do {
+        splits = try DatasetSplits.make(config.split, for: loaded.raw)
+      } catch {
+        throw ConfigError(file: resolve(path), keyPath: "split", message: "\(error)")
+      }
+      for (index, split) in splits.enumerated() {
+        for seed in config.seeds ?? spec.seeds {
+          items.append(
+            WorkItem(
+              configPath: path, config: config, configSHA256: hash, splitIndex: index,
+              split: split, seed: seed))
+        }
+      }
+    }
+
+    let commit = GitInfo.commit(in: rootDirectory)
+    let queue = RunQueue<WorkItem>(
+      outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
+      write: write, log: log)
+    let pending = items.filter {
+      queue.needsRun(
+        $0.runID, configSHA256: $0.configSHA256, configPath: $0.configPath,
+        as: GraphClassificationResult.self)
+    }
+    log(
+      "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done, "
+        + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
+    let loaded = datasets
+    // Training nodes × maximum epochs estimates a run's length.
+    func estimatedCost(_ item: WorkItem) -> Double {
+      let graphs = loaded[item.config.dataset.name]!.featured.graphs
+      let nodes = item.split.train.reduce(0) { $0 + graphs[$1].nodeCount }
+      return Double(nodes) * Double(item.config.training.maxEpochs)
+    }
+    let failures = try queue.execute(
+      pending, id: \.runID, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
+      cost: estimatedCost
+    ) { item, progress in
+      let data = loaded[item.config.dataset.name]!
+      var run = GraphClassificationRun(
+        config: item.config, configName: item.configName, dataset: data.featured,
+        split: item.split, splitIndex: item.splitIndex, seed: item.seed,
+        configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
+      run.progress = progress
+      let result = try run.run()
+      return (
+        result,
+        String(
+          format: "accuracy %.3f (best epoch %d of %d) in %@", result.testAccuracy,
+          result.bestEpoch, result.epochs, formatDuration(result.seconds))
+      )
+    }
+
+    var expected: [String: Int] = [:]
+    for item in items { expected[item.configName, default: 0] += 1 }
+    let results = items.compactMap { item in
+      queue.storedRecord(item.runID, as: GraphClassificationResult.self).flatMap {
+        $0.configSHA256 == item.configSHA256 ? $0 : nil
+      }
+    }
+    let tables = ClassificationTables(
+      spec: spec, configs: configs.map { (configName(of: $0.path), $0.config) },
+      results: results, expectedRuns: expected, paper: paper, skipped: skipped)
+    try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
+    try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
+    try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
+    log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
+    let skippedRuns = configs.filter { datasets[$0.config.dataset.name] == nil }.map {
+      (runID: configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
+    }
+    return failures + skippedRuns
+  }
+
+  private func configName(of path: String) -> String {
+    URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+  }
+
+  private func resolve(_ path: String) -> String {
+    path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
+  }
+}
+
+/// One published Table 2 cell: accuracy mean and std in percent.
+public struct ClassificationPaperNumber: Sendable, Equatable {
+  public var dataset: String
+  public var method: String
+  public var mean: Double
+  public var std: Double?
+
+  /// Reads `dataset,method,acc_mean,acc_std` (std may be empty).
+  public static func load(from path: String) throws -> [ClassificationPaperNumber] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw ConfigError(file: path, keyPath: "", message: "cannot read the published numbers")
+    }
+    var numbers: [ClassificationPaperNumber] = []
+    for (index, line) in text.split(separator: "\n").enumerated().dropFirst() {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      guard fields.count == 4, let mean = Double(fields[2]) else {
+        throw ConfigError(
+          file: path, keyPath: "",
+          message: "line \(index + 1): expected dataset,method,acc_mean,acc_std")
+      }
+      numbers.append(
+        ClassificationPaperNumber(
+          dataset: fields[0], method: fields[1], mean: mean, std: Double(fields[3])))
+    }
+    return numbers
+  }
+}

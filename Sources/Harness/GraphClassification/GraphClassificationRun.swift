@@ -1,0 +1,99 @@
+import Foundation
+import GraphData
+import Pooling
+import TensorCore
+
+/// The record of one graph-classification run (one split, one seed): the
+/// test accuracy at the weights of the best validation epoch, how training
+/// went, the split itself and the provenance.
+public struct GraphClassificationResult: RecordedRun, Equatable {
+  public var config: String
+  public var dataset: String
+  public var method: String
+  /// Index of the split (the fold of cross-validation; 0 for a fixed split).
+  public var splitIndex: Int
+  public var seed: Int
+  public var testAccuracy: Double
+  public var bestValidationLoss: Double
+  public var bestEpoch: Int
+  public var epochs: Int
+  /// K of each pooler (resolved from `k_ratio` on this split's training graphs).
+  public var clusterCounts: [Int]
+  public var seconds: Double
+  public var threads: Int
+  public var configSHA256: String
+  public var gitCommit: String
+  public var dataSHA256: String
+  public var cpuModel: String
+  public var blasCore: String
+  /// The graphs of each role, so the split can be checked and reused.
+  public var split: GraphSplit
+}
+
+/// One graph-classification run: builds the model from the config (K from
+/// the average size of the split's training graphs), trains it with the
+/// Table 2 protocol and tests it once.
+public struct GraphClassificationRun {
+  public let config: RunConfig
+  public let configName: String
+  public let dataset: FeaturedDataset
+  public let split: GraphSplit
+  public let splitIndex: Int
+  public let seed: Int
+  public let configSHA256: String
+  public let dataSHA256: String
+  public let gitCommit: String
+  /// Called after each epoch with (epoch, maximum epochs).
+  public var progress: (Int, Int) -> Void = { _, _ in }
+
+  public init(
+    config: RunConfig, configName: String, dataset: FeaturedDataset, split: GraphSplit,
+    splitIndex: Int, seed: Int, configSHA256: String, dataSHA256: String, gitCommit: String
+  ) {
+    self.config = config
+    self.configName = configName
+    self.dataset = dataset
+    self.split = split
+    self.splitIndex = splitIndex
+    self.seed = seed
+    self.configSHA256 = configSHA256
+    self.dataSHA256 = dataSHA256
+    self.gitCommit = gitCommit
+  }
+
+  public func run() throws -> GraphClassificationResult {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var random = RandomSource(seed: UInt64(seed))
+    let averageNodes =
+      Double(split.train.map { dataset.graphs[$0].nodeCount }.reduce(0, +))
+      / Double(max(1, split.train.count))
+    let model = try GraphClassifier(
+      layers: config.model!, inputFeatures: dataset.featureCount, classCount: dataset.classCount,
+      averageNodes: averageNodes, random: &random)
+    var options = GraphClassificationTraining.Options()
+    options.batchSize = config.training.batchSize
+    options.maximumEpochs = config.training.maxEpochs
+    options.patience = config.training.patience
+    options.optimizer = config.optimizer.makeAdam()
+    for kind in AuxiliaryLossKind.allCases {
+      if let weight = config.lossWeights[kind.name] { options.lossWeights[kind] = weight }
+    }
+    let maximum = options.maximumEpochs
+    let outcome = try GraphClassificationTraining.train(
+      model, on: dataset,
+      split: .init(train: split.train, validation: split.validation, test: split.test),
+      options: options, random: &random
+    ) { epoch, _ in progress(epoch, maximum) }
+    let elapsed = clock.now - start
+    return GraphClassificationResult(
+      config: configName, dataset: dataset.name, method: config.method, splitIndex: splitIndex,
+      seed: seed, testAccuracy: outcome.testAccuracy,
+      bestValidationLoss: outcome.bestValidationLoss, bestEpoch: outcome.bestEpoch,
+      epochs: outcome.epochs, clusterCounts: model.clusterCounts,
+      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
+      dataSHA256: dataSHA256, cpuModel: ComputeEnvironment.cpuModel,
+      blasCore: ComputeEnvironment.blasCoreName, split: split)
+  }
+}
