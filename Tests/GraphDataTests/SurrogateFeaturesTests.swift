@@ -37,7 +37,10 @@ final class SurrogateFeaturesTests: XCTestCase {
 
   /// Column `c` of every node of every graph, graphs concatenated.
   func column(_ d: FeaturedDataset, _ c: Int) -> [Float] {
-    d.graphs.flatMap { g in (0..<g.nodeCount).map { g.features[$0, c] } }
+    d.graphs.flatMap { g in
+      let x = g.features.toDense()
+      return (0..<g.nodeCount).map { x[$0, c] }
+    }
   }
 
   // MARK: - Structure
@@ -135,7 +138,8 @@ final class SurrogateFeaturesTests: XCTestCase {
 
     XCTAssertEqual(d.graphs[0].features.rows, 4)
     let oneHot = d.graphs.map { g in
-      (0..<g.nodeCount).map { i in (0..<4).map { g.features[i, $0] } }
+      let x = g.features.toDense()
+      return (0..<g.nodeCount).map { i in (0..<4).map { x[i, $0] } }
     }
     XCTAssertEqual(oneHot[0], [[0, 0, 1, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 1, 0, 0]])
     XCTAssertEqual(oneHot[1], [[0, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]])
@@ -158,7 +162,9 @@ final class SurrogateFeaturesTests: XCTestCase {
     XCTAssertEqual(d.graphs[1].adjacency.rowSums(), [2, 3, 2])
     XCTAssertEqual(d.labels, [0, 1, 0])
     XCTAssertEqual(d.classCount, 2)
-    XCTAssertEqual(d.featureBytes, 4 * 10 * 5)
+    // Stored sparse: 8 bytes per nonzero (20 of the 10 × 5 entries here).
+    XCTAssertEqual(d.graphs.map(\.features.nonzeroCount).reduce(0, +), 20)
+    XCTAssertEqual(d.featureBytes, 8 * 20)
   }
 
   func testWithoutSelfLoopsDegreesAreTrueDegrees() throws {
@@ -167,7 +173,8 @@ final class SurrogateFeaturesTests: XCTestCase {
     XCTAssertEqual(d.layout.blocks.map(\.name), ["degree_one_hot"])
     XCTAssertEqual(d.layout.blocks[0].categories, [[0, 1, 2, 3]])
     XCTAssertEqual(d.graphs[0].adjacency, Self.triangleWithPendant())
-    XCTAssertEqual(d.graphs[2].features, Matrix([[0, 1, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0]]))
+    XCTAssertEqual(
+      d.graphs[2].features.toDense(), Matrix([[0, 1, 0, 0], [0, 1, 0, 0], [1, 0, 0, 0]]))
   }
 
   func testDegreeZScore() throws {
@@ -191,7 +198,7 @@ final class SurrogateFeaturesTests: XCTestCase {
     let d = try SurrogateFeatures.build(dataset: dataset, options: .init(degree: .none))
     XCTAssertEqual(column(d, 0), [Float](repeating: 0, count: 9))
     XCTAssertEqual(d.layout.blocks[0].standardDeviation, [0])
-    XCTAssertTrue(d.graphs.allSatisfy { $0.features.isFinite })
+    XCTAssertTrue(d.graphs.allSatisfy { $0.features.values.allSatisfy(\.isFinite) })
   }
 
   func testConcatenationOrderAndWidthsWithAttributesAndLabels() throws {
@@ -209,12 +216,12 @@ final class SurrogateFeaturesTests: XCTestCase {
     XCTAssertEqual(d.layout.blocks[2].categories, [[0.5, 1.5, 2.5]])
     XCTAssertEqual(d.layout.blocks[3].categories, [[5, 7, 9]])
     // Node 3 of graph 0: degree 2 → column 1; attribute 2.5 → column 5+2; label index 2 → 8+2.
-    let row = d.graphs[0].features.row(3)
+    let row = d.graphs[0].features.toDense().row(3)
     XCTAssertEqual(Array(row[0..<4]), [0, 1, 0, 0])
     XCTAssertEqual(Array(row[5..<8]), [0, 0, 1])
     XCTAssertEqual(Array(row[8..<11]), [0, 0, 1])
     // Node 2 of graph 1: degree 2, attribute 0.5, label index 0.
-    let other = d.graphs[1].features.row(2)
+    let other = d.graphs[1].features.toDense().row(2)
     XCTAssertEqual(Array(other[0..<4]), [0, 1, 0, 0])
     XCTAssertEqual(Array(other[5..<8]), [1, 0, 0])
     XCTAssertEqual(Array(other[8..<11]), [1, 0, 0])
@@ -222,7 +229,9 @@ final class SurrogateFeaturesTests: XCTestCase {
     for g in d.graphs {
       for i in 0..<g.nodeCount {
         for block in d.layout.blocks where block.categories != nil {
-          let slice = (block.offset..<(block.offset + block.width)).map { g.features[i, $0] }
+          let slice = (block.offset..<(block.offset + block.width)).map {
+            g.features.toDense()[i, $0]
+          }
           XCTAssertEqual(slice.reduce(0, +), 1)
         }
       }
@@ -254,7 +263,7 @@ final class SurrogateFeaturesTests: XCTestCase {
       dataset: dataset,
       options: .init(degree: .none, clusteringCoefficient: false, nodeAttributes: .none))
     XCTAssertEqual(none.layout.blocks.map(\.name), ["node_labels_one_hot"])
-    XCTAssertEqual(none.graphs[2].features, Matrix([[0, 0, 1], [1, 0, 0], [1, 0, 0]]))
+    XCTAssertEqual(none.graphs[2].features.toDense(), Matrix([[0, 0, 1], [1, 0, 0], [1, 0, 0]]))
   }
 
   func testMultiColumnAttributesOneHotPerColumn() throws {
@@ -271,8 +280,8 @@ final class SurrogateFeaturesTests: XCTestCase {
       dataset: dataset, options: .init(degree: .none, clusteringCoefficient: false))
     XCTAssertEqual(d.layout.blocks[0].categories, [[1, 2, 3], [10, 20, 30]])
     XCTAssertEqual(d.featureCount, 6)
-    XCTAssertEqual(d.graphs[0].features.row(2), [1, 0, 0, 0, 0, 1])
-    XCTAssertEqual(d.graphs[1].features.row(0), [0, 0, 1, 0, 1, 0])
+    XCTAssertEqual(d.graphs[0].features.toDense().row(2), [1, 0, 0, 0, 0, 1])
+    XCTAssertEqual(d.graphs[1].features.toDense().row(0), [0, 0, 1, 0, 1, 0])
   }
 
   func testLayoutSummaryAndCodable() throws {

@@ -25,7 +25,7 @@ public struct GraphBatch: Sendable {
   /// Total number of nodes N.
   public var nodeCount: Int { nodeOffsets.last! }
 
-  /// The batch of `dataset.graphs[indices]`. Cost O(Σ N_g·F + Σ E_g).
+  /// The batch of `dataset.graphs[indices]`. Cost O(Σ N_g + Σ nnz(X_g) + Σ E_g).
   public init(_ dataset: FeaturedDataset, indices: [Int]) {
     precondition(!indices.isEmpty, "GraphBatch: no graphs")
     var offsets = [0]
@@ -49,10 +49,10 @@ public struct GraphBatch: Sendable {
           values.append(a.values[p])
         }
         rowOffsets.append(Int32(columns.count))
-        let row = graph.features.storage[(i * width)..<((i + 1) * width)]
-        for (j, value) in row.enumerated() where value != 0 {
-          featureColumns.append(Int32(j))
-          featureValues.append(value)
+        let x = graph.features
+        for p in Int(x.rowOffsets[i])..<Int(x.rowOffsets[i + 1]) {
+          featureColumns.append(x.columnIndices[p])
+          featureValues.append(x.values[p])
         }
         featureOffsets.append(Int32(featureColumns.count))
         graphOfNode.append(position)

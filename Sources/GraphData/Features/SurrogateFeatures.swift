@@ -1,20 +1,26 @@
 import TensorCore
 
 /// One graph ready for a graph-classification model: the adjacency the model
-/// uses and its dense node-feature matrix.
+/// uses and its node features, stored sparse (the one-hot blocks are mostly
+/// zeros: REDDIT-BINARY's dense features would take 1.9 GB).
 public struct FeaturedGraph: Sendable, Equatable {
   /// Binary N×N adjacency as used downstream: clip(A + I, 0, 1) when
   /// `add_self_loops` is on, else the stored adjacency unchanged.
   public var adjacency: SparseMatrix
-  /// Dense N×F node features, columns as in the dataset's `FeatureLayout`.
-  public var features: Matrix
+  /// N×F node features (CSR), columns as in the dataset's `FeatureLayout`.
+  public var features: SparseMatrix
   /// Class index in 0..<classCount.
   public var label: Int
 
-  public init(adjacency: SparseMatrix, features: Matrix, label: Int) {
+  public init(adjacency: SparseMatrix, features: SparseMatrix, label: Int) {
     self.adjacency = adjacency
     self.features = features
     self.label = label
+  }
+
+  /// A graph from dense features (zeros are not stored).
+  public init(adjacency: SparseMatrix, features: Matrix, label: Int) {
+    self.init(adjacency: adjacency, features: SparseMatrix(dense: features), label: label)
   }
 
   public var nodeCount: Int { adjacency.rows }
@@ -48,7 +54,8 @@ public struct FeaturedDataset: Sendable {
   /// The class of every graph, in order.
   public var labels: [Int] { graphs.map(\.label) }
   /// Bytes held by the dense feature matrices (4·Σ N·F).
-  public var featureBytes: Int { graphs.reduce(0) { $0 + 4 * $1.features.count } }
+  /// Bytes of the stored features (values and column indices).
+  public var featureBytes: Int { graphs.reduce(0) { $0 + 8 * $1.features.nonzeroCount } }
 }
 
 /// Surrogate node features for graph classification (METHODS §6,
@@ -223,6 +230,7 @@ public enum SurrogateFeatures {
       for i in 0..<graph.nodeCount {
         for writer in writers { writer(g, i, &x) }
       }
+      // Dense for one graph while it is written, sparse once stored.
       featured.append(FeaturedGraph(adjacency: adjacencies[g], features: x, label: graph.label))
     }
     return FeaturedDataset(
