@@ -53,19 +53,30 @@ final class GraphClassificationExperimentTests: XCTestCase {
     if let root { try? FileManager.default.removeItem(at: root) }
   }
 
-  private func runner(log: @escaping @Sendable (String) -> Void = { _ in }) throws
-    -> any ExperimentRunner
-  {
+  private func runner(
+    only: [String]? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+  ) throws -> any ExperimentRunner {
     let spec = try ExperimentSpec.load(
       from: root.appendingPathComponent("Experiments/tiny/experiment.json").path)
     return try ExperimentRunners.make(
       spec: spec, rootDirectory: root.path, dataDirectory: Self.mirror!,
       outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: false,
-      progressStyle: .lines, log: log)
+      progressStyle: .lines, only: only, log: log)
   }
 
   private func text(_ name: String) throws -> String {
     try String(contentsOf: root.appendingPathComponent("results/\(name)"), encoding: .utf8)
+  }
+
+  /// `--only` runs the selected configs; the others stay in the table as
+  /// not run, with their planned runs.
+  func testOnlySelectedConfigsRunButEveryCellIsListed() throws {
+    XCTAssertTrue(try runner(only: ["no-such-config"]).run().isEmpty)
+    let table = try text("tiny.md")
+    XCTAssertTrue(table.contains("| MUTAG | MinCutPool | not run | 0/3 |"), table)
+    XCTAssertFalse(
+      FileManager.default.fileExists(
+        atPath: root.appendingPathComponent("results/runs/mutag-mincut-split0-seed0.json").path))
   }
 
   func testFoldsRunResumeAndFillTheTables() throws {

@@ -15,7 +15,7 @@ extension GraphClassificationExperiment: ExperimentRunner {}
 public enum ExperimentRunners {
   public static func make(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
-    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style,
+    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style, only: [String]? = nil,
     log: @escaping @Sendable (String) -> Void
   ) throws -> any ExperimentRunner {
     var tasks = Set<RunConfig.Task>()
@@ -32,15 +32,19 @@ public enum ExperimentRunners {
     }
     switch task {
     case .nodeClustering:
-      return NodeClusteringExperiment(
+      var runner = NodeClusteringExperiment(
         spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
         outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
         log: log)
+      runner.only = only
+      return runner
     case .graphClassification:
-      return GraphClassificationExperiment(
+      var runner = GraphClassificationExperiment(
         spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
         outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
         log: log)
+      runner.only = only
+      return runner
     }
   }
 }

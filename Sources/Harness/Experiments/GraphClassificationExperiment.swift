@@ -18,6 +18,10 @@ public struct GraphClassificationExperiment: Sendable {
   public let log: @Sendable (String) -> Void
   public let progressStyle: ExperimentProgress.Style
   public let write: @Sendable (String) -> Void
+  /// When set, only configs whose file name contains one of these strings
+  /// are run (and only their datasets loaded); the tables still list every
+  /// cell, with its runs done.
+  public var only: [String]?
 
   public init(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
@@ -89,7 +93,12 @@ public struct GraphClassificationExperiment: Sendable {
     // Load and feature each dataset once; a missing file skips its rows.
     var datasets: [String: LoadedDataset] = [:]
     var skipped: [String: String] = [:]
-    for name in Set(configs.map(\.config.dataset.name)).sorted() {
+    func selected(_ path: String) -> Bool {
+      guard let only else { return true }
+      let name = configName(of: path)
+      return only.contains { name.contains($0) }
+    }
+    for name in Set(configs.filter { selected($0.path) }.map(\.config.dataset.name)).sorted() {
       let clock = ContinuousClock()
       let start = clock.now
       do {
@@ -121,7 +130,7 @@ public struct GraphClassificationExperiment: Sendable {
           file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
           message: "\(other) and \(path) have the same file name '\(name)'")
       }
-      guard let loaded = datasets[config.dataset.name] else { continue }
+      guard selected(path), let loaded = datasets[config.dataset.name] else { continue }
       let splits: [GraphSplit]
       do {
         splits = try DatasetSplits.make(config.split, for: loaded.raw)
@@ -176,8 +185,17 @@ public struct GraphClassificationExperiment: Sendable {
       )
     }
 
+    // Runs planned per config, also for configs not selected or not loaded.
     var expected: [String: Int] = [:]
-    for item in items { expected[item.configName, default: 0] += 1 }
+    for (path, config, _) in configs {
+      let splits: Int
+      switch config.split {
+      case .stratifiedKFold(let folds, _, _): splits = folds
+      case .randomStratified(let count, _, _, _): splits = count
+      case .predefined: splits = datasets[config.dataset.name]?.raw.predefinedSplits.count ?? 1
+      }
+      expected[configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
+    }
     let results = items.compactMap { item in
       queue.storedRecord(item.runID, as: GraphClassificationResult.self).flatMap {
         $0.configSHA256 == item.configSHA256 ? $0 : nil
@@ -190,7 +208,9 @@ public struct GraphClassificationExperiment: Sendable {
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
     log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
-    let skippedRuns = configs.filter { datasets[$0.config.dataset.name] == nil }.map {
+    let skippedRuns = configs.filter {
+      selected($0.path) && datasets[$0.config.dataset.name] == nil
+    }.map {
       (runID: configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
     }
     return failures + skippedRuns

@@ -28,6 +28,9 @@ public struct NodeClusteringExperiment: Sendable {
   public let progressStyle: ExperimentProgress.Style
   /// Writes raw text (the progress display), e.g. to standard error.
   public let write: @Sendable (String) -> Void
+  /// When set, only configs whose file name contains one of these strings
+  /// are run; the tables still list every cell.
+  public var only: [String]?
   /// The memory one run may use (`MemoryEstimate.budget(jobs:)`: 80% of the
   /// machine's memory shared by the parallel runs); a config whose estimate
   /// exceeds it is refused before any output.
@@ -158,7 +161,8 @@ public struct NodeClusteringExperiment: Sendable {
       outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
       write: write, log: log)
     let pending = items.filter { item in
-      datasets[DatasetKey(item.config.dataset).id] != nil
+      (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+        && datasets[DatasetKey(item.config.dataset).id] != nil
         && queue.needsRun(
           item.runID, configSHA256: item.configSHA256, configPath: item.configPath,
           as: NodeClusteringResult.self)

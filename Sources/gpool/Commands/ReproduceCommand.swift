@@ -28,6 +28,12 @@ struct ReproduceCommand: ParsableCommand {
 
   @OptionGroup var options: ExperimentRunOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "Run only the configs whose file name contains this text (repeatable, e.g. --only proteins).",
+      discussion: "The tables still list every cell, with its runs done."))
+  var only: [String] = []
+
   func run() throws {
     MemoryPolicy.reuseFreedMemory()  // training: reuse freed matrices (see MemoryPolicy)
     let specPath = "\(root)/Experiments/\(experiment)/experiment.json"
@@ -41,7 +47,8 @@ struct ReproduceCommand: ParsableCommand {
     let runner = try ExperimentRunners.make(
       spec: spec, rootDirectory: root, dataDirectory: options.data.resolved,
       outputDirectory: options.output ?? "\(root)/results/\(experiment)", jobs: jobs,
-      force: options.force, progressStyle: options.progressStyle, log: logToStandardError)
+      force: options.force, progressStyle: options.progressStyle, only: only.isEmpty ? nil : only,
+      log: logToStandardError)
     let clock = ContinuousClock()
     let start = clock.now
     defer {
