@@ -75,3 +75,24 @@ extension Float {
   fileprivate var squareRootLog: Float { Float(Foundation.log(Double(self))) }
   fileprivate var naturalLog: Float { Float(Foundation.log(Double(self))) }
 }
+
+/// A tape must be freed once its last variable is gone: an op whose
+/// pullback captured its input variables would make a cycle (variable →
+/// tape → pullback → variable) and leak every step's tape (it did, for
+/// concatenateRows, at about 150 MB per PROTEINS epoch).
+final class TapeLifetimeTests: XCTestCase {
+  func testTapesOfTheBatchOpsAreFreed() {
+    weak var released: Tape?
+    do {
+      let tape = Tape()
+      // Parameters: only ops on gradient-requiring inputs keep their pullbacks.
+      let a = tape.parameter(Parameter(name: "a", value: Matrix([[1, 2], [3, 4], [5, 6]])))
+      let b = tape.parameter(Parameter(name: "b", value: Matrix([[7, 8]])))
+      let joined = concatenateRows([rows(a, 1..<3), b, gatherRows(a, [0])])
+      let pooled = segmentMean(joined, segments: [0, 0, 1, 1], segmentCount: 2)
+      _ = tape.gradients(of: sum(pooled * pooled))
+      released = tape
+    }
+    XCTAssertNil(released, "the tape outlived its variables (a reference cycle)")
+  }
+}

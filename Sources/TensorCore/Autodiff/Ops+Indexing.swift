@@ -48,13 +48,14 @@ public func concatenateRows(_ parts: [Variable]) -> Variable {
     starts.append(storage.count / max(c, 1))
     storage.append(contentsOf: part.value.storage)
   }
-  let total = parts.reduce(0) { $0 + $1.rows }
-  let out = Matrix(rows: total, columns: c, storage: storage)
+  let counts = parts.map(\.rows)
+  let out = Matrix(rows: counts.reduce(0, +), columns: c, storage: storage)
+  // The pullback captures row counts, never the variables: a variable holds
+  // its tape, and the tape holds this closure.
   return parts[0].tape.record(out, inputs: parts) { g, _ in
-    zip(parts, starts).map { part, start in
+    zip(counts, starts).map { count, start in
       Matrix(
-        rows: part.rows, columns: c,
-        storage: Array(g.storage[(start * c)..<((start + part.rows) * c)]))
+        rows: count, columns: c, storage: Array(g.storage[(start * c)..<((start + count) * c)]))
     }
   }
 }
