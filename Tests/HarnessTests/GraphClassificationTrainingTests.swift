@@ -73,6 +73,38 @@ final class GraphClassificationTrainingTests: XCTestCase {
     XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
   }
 
+  /// One training step of each pooled classifier leaves no tape behind (a
+  /// pullback that captured a variable would keep every step alive).
+  func testATrainingStepFreesItsTape() throws {
+    let dataset = Self.ringsAndCliques(count: 8, seed: 3)
+    for pool in ["mincut", "diffpool"] {
+      func level(_ ratio: String) -> String {
+        pool == "mincut"
+          ? #"{"type": "mincut", "k_ratio": \#(ratio), "mlp_hidden": [4], "l2": 1e-4}"#
+          : #"{"type": "diffpool", "k_ratio": \#(ratio), "channels": 4, "activation": "relu", "l2": 1e-4}"#
+      }
+      let json =
+        #"[{"type": "gcs", "units": 4, "activation": "relu"}, "# + level("0.5")
+        + #", {"type": "gcs", "units": 4}, "# + level("0.25")
+        + #", {"type": "readout", "mode": "sum"}, {"type": "dense", "units": 3, "activation": "relu"}, {"type": "dense"}]"#
+      var random = RandomSource(seed: 0)
+      let model = try GraphClassifier(
+        layers: try layers(json), inputFeatures: 2, classCount: 2, averageNodes: 10,
+        random: &random)
+      weak var released: Tape?
+      try {
+        let tape = Tape()
+        let batch = GraphBatch(dataset, indices: Array(0..<8))
+        let output = try model.forward(batch, tape: tape)
+        var loss = crossEntropy(logits: output.logits, labels: batch.labels)
+        for aux in output.auxiliaryLosses { loss = loss + aux.value }
+        _ = tape.gradients(of: loss + output.l2!)
+        released = tape
+      }()
+      XCTAssertNil(released, "\(pool): the step's tape was not freed")
+    }
+  }
+
   func testTheLayerListIsChecked() throws {
     var random = RandomSource(seed: 0)
     XCTAssertThrowsError(
