@@ -39,7 +39,7 @@ final class GraphClassificationTrainingTests: XCTestCase {
 
   private func trainAndTest(pool: String) throws -> GraphClassificationTraining.Outcome {
     let dataset = Self.ringsAndCliques(count: 120, seed: 1)
-    let split = GraphClassificationTraining.Split(
+    let split = GraphSplit(
       train: Array(0..<80), validation: Array(80..<100), test: Array(100..<120))
     let average = Double(split.train.map { dataset.graphs[$0].nodeCount }.reduce(0, +)) / 80
     var random = RandomSource(seed: 0)

@@ -150,3 +150,20 @@ public final class ExperimentProgress: Sendable {
     return formatDuration(elapsed / progressed * max(0, totalCost - progressed))
   }
 }
+
+extension ExperimentProgress {
+  /// The writer the experiment runners give the display: whole lines go
+  /// through `log` (which adds the newline); the redrawn status line goes
+  /// raw to standard error.
+  static func standardErrorWriter(log: @escaping @Sendable (String) -> Void)
+    -> @Sendable (String) -> Void
+  {
+    { text in
+      if text.hasSuffix("\n") && !text.hasPrefix("\r") {
+        log(String(text.dropLast()))
+      } else {
+        FileHandle.standardError.write(Data(text.utf8))
+      }
+    }
+  }
+}

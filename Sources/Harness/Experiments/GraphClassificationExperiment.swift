@@ -36,13 +36,7 @@ public struct GraphClassificationExperiment: Sendable {
     self.force = force
     self.log = log
     self.progressStyle = progressStyle
-    write = { text in
-      if text.hasSuffix("\n") && !text.hasPrefix("\r") {
-        log(String(text.dropLast()))
-      } else {
-        FileHandle.standardError.write(Data(text.utf8))
-      }
-    }
+    write = ExperimentProgress.standardErrorWriter(log: log)
   }
 
   struct WorkItem: Sendable {

@@ -50,14 +50,7 @@ public struct NodeClusteringExperiment: Sendable {
     self.log = log
     self.progressStyle = progressStyle
     memoryBudgetBytes = MemoryEstimate.budget(jobs: max(1, jobs))
-    write = { text in
-      // Lines go through `log` (which adds the newline); the status line is raw.
-      if text.hasSuffix("\n") && !text.hasPrefix("\r") {
-        log(String(text.dropLast()))
-      } else {
-        FileHandle.standardError.write(Data(text.utf8))
-      }
-    }
+    write = ExperimentProgress.standardErrorWriter(log: log)
   }
 
   struct WorkItem: Sendable {

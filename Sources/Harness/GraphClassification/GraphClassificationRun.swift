@@ -82,7 +82,7 @@ public struct GraphClassificationRun {
     let maximum = options.maximumEpochs
     let outcome = try GraphClassificationTraining.train(
       model, on: dataset,
-      split: .init(train: split.train, validation: split.validation, test: split.test),
+      split: split,
       options: options, random: &random
     ) { epoch, _ in progress(epoch, maximum) }
     let elapsed = clock.now - start

@@ -23,19 +23,6 @@ public enum GraphClassificationTraining {
     public init() {}
   }
 
-  /// The indices of the graphs each role uses.
-  public struct Split: Sendable, Equatable {
-    public var train: [Int]
-    public var validation: [Int]
-    public var test: [Int]
-
-    public init(train: [Int], validation: [Int], test: [Int]) {
-      self.train = train
-      self.validation = validation
-      self.test = test
-    }
-  }
-
   public struct Outcome: Sendable {
     public var testAccuracy: Double
     public var bestValidationLoss: Double
@@ -49,7 +36,7 @@ public enum GraphClassificationTraining {
   /// order. Cost per epoch: one forward and backward pass per training
   /// batch and one forward pass per validation batch.
   public static func train(
-    _ model: GraphClassifier, on dataset: FeaturedDataset, split: Split, options: Options,
+    _ model: GraphClassifier, on dataset: FeaturedDataset, split: GraphSplit, options: Options,
     random: inout RandomSource, epochEnded: (Int, Double) -> Void = { _, _ in }
   ) throws -> Outcome {
     precondition(!split.train.isEmpty && !split.validation.isEmpty && !split.test.isEmpty)

@@ -146,12 +146,8 @@ extension DiffPool: Pooler {
       AuxiliaryLoss(.linkPrediction, meanOverGraphs(linkLosses)),
       AuxiliaryLoss(.entropy, meanOverGraphs(entropies)),
     ]
-    guard build else { return PoolingOutput(assignment: .soft(s), losses: losses) }
-    return PoolingOutput(
-      assignment: .soft(s),
-      features: batch == 1 ? pooledFeatures[0] : concatenateRows(pooledFeatures),
-      adjacency: .densePerGraph(pooledAdjacencies),
-      segments: GraphSegments(sizes: Array(repeating: clusterCount, count: batch)),
-      losses: losses)
+    return .soft(
+      s, pooledFeatures: pooledFeatures, pooledAdjacencies: pooledAdjacencies,
+      clusterCount: clusterCount, losses: losses)
   }
 }

@@ -140,15 +140,9 @@ extension MinCutPool: Pooler {
       AuxiliaryLoss(.cut, meanOverGraphs(cuts)),
       AuxiliaryLoss(.orthogonality, meanOverGraphs(orthogonalities)),
     ]
-    guard input.buildsPooledGraph else {
-      return PoolingOutput(assignment: .soft(s), losses: losses)
-    }
-    return PoolingOutput(
-      assignment: .soft(s),
-      features: batch == 1 ? pooledFeatures[0] : concatenateRows(pooledFeatures),
-      adjacency: .densePerGraph(pooledAdjacencies),
-      segments: GraphSegments(sizes: Array(repeating: clusterCount, count: batch)),
-      losses: losses)
+    return .soft(
+      s, pooledFeatures: pooledFeatures, pooledAdjacencies: pooledAdjacencies,
+      clusterCount: clusterCount, losses: losses)
   }
 }
 

@@ -179,6 +179,25 @@ public struct PoolingOutput {
     self.losses = losses
   }
 
+  /// The output of a soft pooler: S, and, when the graphs were pooled, the
+  /// per-graph K×K graphs stacked (`pooledFeatures` and `pooledAdjacencies`
+  /// one per graph, empty when no pooled graph was asked for).
+  public static func soft(
+    _ s: Variable, pooledFeatures: [Variable], pooledAdjacencies: [Variable], clusterCount: Int,
+    losses: [AuxiliaryLoss]
+  ) -> PoolingOutput {
+    guard !pooledFeatures.isEmpty else {
+      return PoolingOutput(assignment: .soft(s), losses: losses)
+    }
+    return PoolingOutput(
+      assignment: .soft(s),
+      features: pooledFeatures.count == 1 ? pooledFeatures[0] : concatenateRows(pooledFeatures),
+      adjacency: .densePerGraph(pooledAdjacencies),
+      segments: GraphSegments(
+        sizes: Array(repeating: clusterCount, count: pooledAdjacencies.count)),
+      losses: losses)
+  }
+
   /// S of a soft pooler (a precondition failure for other assignments).
   public var softAssignment: Variable {
     guard case .soft(let s) = assignment else {

@@ -106,7 +106,7 @@ struct ClassificationBenchCommand: ParsableCommand {
     var last = clock.now
     _ = try GraphClassificationTraining.train(
       model, on: featured,
-      split: .init(train: train, validation: validation, test: validation), options: options,
+      split: GraphSplit(train: train, validation: validation, test: validation), options: options,
       random: &random
     ) { epoch, loss in
       let now = clock.now
