@@ -44,14 +44,24 @@ public struct GradientChecker: Sendable {
       return s
     }
 
-    // Analytic gradients through the tape.
-    let tape = Tape()
+    // Analytic gradients through the tape, which must be freed afterwards:
+    // a pullback that captured a variable would form a cycle (variable →
+    // tape → pullback → variable) and leak every training step's tape.
     let parameters = inputs.enumerated().map {
       Parameter(name: "input\($0.offset)", value: $0.element)
     }
-    let out = f(parameters.map { tape.parameter($0) })
-    guard out.value.isFinite else { return (.infinity, "forward value is not finite") }
-    let gradients = tape.gradients(of: sum(out * tape.constant(projection)))
+    weak var released: Tape?
+    let computed: Gradients? = {
+      let tape = Tape()
+      released = tape
+      let out = f(parameters.map { tape.parameter($0) })
+      guard out.value.isFinite else { return nil }
+      return tape.gradients(of: sum(out * tape.constant(projection)))
+    }()
+    guard let gradients = computed else { return (.infinity, "forward value is not finite") }
+    if released != nil {
+      return (.infinity, "the tape outlives the computation: a pullback keeps a variable alive")
+    }
 
     var worst: Float = 0
     for (k, input) in inputs.enumerated() {

@@ -90,9 +90,16 @@ private func fusedGraphConvolution(
 
   let output = z
   let inputs: [Variable]
+  // The pullback captures X's matrix, never the variable: a variable holds
+  // its tape, and the tape holds the pullback (a cycle would leak the tape).
+  let operand: (sparse: SparseMatrix?, dense: Matrix?)
   switch input {
-  case .sparse: inputs = [messageKernel, skipKernel, bias]
-  case .dense(let x): inputs = [x, messageKernel, skipKernel, bias]
+  case .sparse(let x):
+    inputs = [messageKernel, skipKernel, bias]
+    operand = (x, nil)
+  case .dense(let x):
+    inputs = [x, messageKernel, skipKernel, bias]
+    operand = (nil, x.value)
   }
   return messageKernel.tape.record(output, inputs: inputs) { g, needs in
     var dz = g
@@ -123,18 +130,15 @@ private func fusedGraphConvolution(
     }
     let dTheta: Matrix  // F×2C
     var dx: Matrix? = nil
-    switch input {
-    case .sparse(let x): dTheta = x.transposeMultiply(g2)
-    case .dense(let x):
-      dTheta = Matrix.product(x.value, g2, transposeA: true)
+    if let x = operand.sparse {
+      dTheta = x.transposeMultiply(g2)
+    } else {
+      dTheta = Matrix.product(operand.dense!, g2, transposeA: true)
       if needs[0] { dx = Matrix.product(g2, theta, transposeB: true) }
     }
     let (dwm, dws) = splitColumns(dTheta, at: c)
     let db = dz.columnSums()
-    switch input {
-    case .sparse: return [dwm, dws, db]
-    case .dense: return [dx, dwm, dws, db]
-    }
+    return operand.sparse != nil ? [dwm, dws, db] : [dx, dwm, dws, db]
   }
 }
 
