@@ -106,6 +106,10 @@ final class GraphClassificationExperimentTests: XCTestCase {
     XCTAssertTrue(table.contains("| MUTAG | MinCutPool |"), table)
     XCTAssertTrue(table.contains("| 3/3 | 80.0 ± 1.0 |"), table)
 
+    // A run that selects no config still lists the stored runs.
+    XCTAssertTrue(try runner(only: ["no-such-config"]).run().isEmpty)
+    XCTAssertTrue(try text("tiny.md").contains("| 3/3 | 80.0 ± 1.0 |"))
+
     // Resumed: nothing recomputed; the records are untouched.
     let lines = Mutex<[String]>([])
     XCTAssertTrue(try runner(log: { line in lines.withLock { $0.append(line) } }).run().isEmpty)

@@ -190,9 +190,14 @@ public struct GraphClassificationExperiment: Sendable {
       }
       expected[configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
     }
-    let results = items.compactMap { item in
-      queue.storedRecord(item.runID, as: GraphClassificationResult.self).flatMap {
-        $0.configSHA256 == item.configSHA256 ? $0 : nil
+    // Every stored run of a listed config with its current content, also
+    // of configs not selected this time (so `--only` never hides results).
+    let hashes = Dictionary(configs.map { (configName(of: $0.path), $0.hash) }) { a, _ in a }
+    let stored =
+      (try? FileManager.default.contentsOfDirectory(atPath: "\(outputDirectory)/runs")) ?? []
+    let results = stored.filter { $0.hasSuffix(".json") }.sorted().compactMap { file in
+      queue.storedRecord(String(file.dropLast(5)), as: GraphClassificationResult.self).flatMap {
+        hashes[$0.config] == $0.configSHA256 ? $0 : nil
       }
     }
     let tables = ClassificationTables(
