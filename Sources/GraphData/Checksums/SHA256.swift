@@ -103,6 +103,13 @@ public struct SHA256: Sendable {
     return hasher.finalize()
   }
 
+  /// One digest for a set of files: SHA-256 over the sorted
+  /// "file:sha256" lines (how a run records the data it read).
+  public static func combinedHexDigest(of fileDigests: [String: String]) -> String {
+    let lines = fileDigests.keys.sorted().map { "\($0):\(fileDigests[$0]!)\n" }.joined()
+    return hexDigest(of: Array(lines.utf8))
+  }
+
   /// The lower-case hex digest of `bytes` (what `sha256sum` prints).
   /// Cost O(bytes.count).
   public static func hexDigest(of bytes: [UInt8]) -> String {

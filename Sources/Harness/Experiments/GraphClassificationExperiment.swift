@@ -46,9 +46,7 @@ public struct GraphClassificationExperiment: Sendable {
     let splitIndex: Int
     let split: GraphSplit
     let seed: Int
-    var configName: String {
-      URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent
-    }
+    var configName: String { GraphClassificationExperiment.configName(of: configPath) }
     var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
   }
 
@@ -75,12 +73,6 @@ public struct GraphClassificationExperiment: Sendable {
         throw ConfigError(
           file: full, keyPath: "task", message: "expected graph_classification in this experiment")
       }
-      guard GraphDatasetCatalog.entry(named: config.dataset.name) != nil else {
-        throw ConfigError(
-          file: full, keyPath: "dataset.name",
-          message: "unknown dataset '\(config.dataset.name)' (known: "
-            + GraphDatasetCatalog.entries.map(\.name).joined(separator: ", ") + ")")
-      }
       configs.append((path, config, try SHA256.hexDigest(ofFileAt: full)))
     }
 
@@ -89,7 +81,7 @@ public struct GraphClassificationExperiment: Sendable {
     var skipped: [String: String] = [:]
     func selected(_ path: String) -> Bool {
       guard let only else { return true }
-      let name = configName(of: path)
+      let name = Self.configName(of: path)
       return only.contains { name.contains($0) }
     }
     for name in Set(configs.filter { selected($0.path) }.map(\.config.dataset.name)).sorted() {
@@ -99,10 +91,7 @@ public struct GraphClassificationExperiment: Sendable {
         let raw = try GraphDatasetCatalog.load(
           GraphDatasetCatalog.entry(named: name)!, dataDirectory: dataDirectory)
         let featured = try SurrogateFeatures.build(dataset: raw)
-        let checksum = SHA256.hexDigest(
-          of: Array(
-            raw.fileChecksums.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)\n" }
-              .joined().utf8))
+        let checksum = SHA256.combinedHexDigest(of: raw.fileChecksums)
         datasets[name] = LoadedDataset(featured: featured, raw: raw, checksum: checksum)
         log(
           "loaded \(name): \(raw.graphs.count) graphs, \(featured.featureCount) features, "
@@ -118,7 +107,7 @@ public struct GraphClassificationExperiment: Sendable {
     var items: [WorkItem] = []
     var names: [String: String] = [:]
     for (path, config, hash) in configs {
-      let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+      let name = Self.configName(of: path)
       if let other = names.updateValue(path, forKey: name) {
         throw ConfigError(
           file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
@@ -188,11 +177,11 @@ public struct GraphClassificationExperiment: Sendable {
       case .randomStratified(let count, _, _, _): splits = count
       case .predefined: splits = datasets[config.dataset.name]?.raw.predefinedSplits.count ?? 1
       }
-      expected[configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
+      expected[Self.configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
     }
     // Every stored run of a listed config with its current content, also
     // of configs not selected this time (so `--only` never hides results).
-    let hashes = Dictionary(configs.map { (configName(of: $0.path), $0.hash) }) { a, _ in a }
+    let hashes = Dictionary(configs.map { (Self.configName(of: $0.path), $0.hash) }) { a, _ in a }
     let stored =
       (try? FileManager.default.contentsOfDirectory(atPath: "\(outputDirectory)/runs")) ?? []
     let results = stored.filter { $0.hasSuffix(".json") }.sorted().compactMap { file in
@@ -201,7 +190,7 @@ public struct GraphClassificationExperiment: Sendable {
       }
     }
     let tables = ClassificationTables(
-      spec: spec, configs: configs.map { (configName(of: $0.path), $0.config) },
+      spec: spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
       results: results, expectedRuns: expected, paper: paper, skipped: skipped)
     try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
@@ -210,12 +199,13 @@ public struct GraphClassificationExperiment: Sendable {
     let skippedRuns = configs.filter {
       selected($0.path) && datasets[$0.config.dataset.name] == nil
     }.map {
-      (runID: configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
+      (runID: Self.configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
     }
     return failures + skippedRuns
   }
 
-  private func configName(of path: String) -> String {
+  /// A config's name in run ids and tables: its file name without `.json`.
+  static func configName(of path: String) -> String {
     URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
   }
 

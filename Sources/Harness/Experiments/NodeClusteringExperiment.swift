@@ -229,8 +229,7 @@ private struct DatasetKey: Hashable {
 extension PlanetoidDataset {
   /// SHA-256 over the sorted "file:sha256" lines of every file read.
   var combinedChecksum: String {
-    let lines = fileChecksums.keys.sorted().map { "\($0):\(fileChecksums[$0]!)\n" }.joined()
-    return SHA256.hexDigest(of: Array(lines.utf8))
+    SHA256.combinedHexDigest(of: fileChecksums)
   }
 }
 

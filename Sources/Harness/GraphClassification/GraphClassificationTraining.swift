@@ -44,7 +44,10 @@ public enum GraphClassificationTraining {
     let parameters = model.parameters
     let validationBatches = GraphBatch.batches(
       of: split.validation, size: options.batchSize, shuffle: false, random: &random
-    ).map { GraphBatch(dataset, indices: $0) }
+    ).map { indices in
+      let batch = GraphBatch(dataset, indices: indices)
+      return (batch: batch, graph: SparseGraph(adjacency: batch.adjacency))
+    }
     var best = (loss: Double.infinity, epoch: 0, values: parameters.map(\.value))
     var history: [Double] = []
     var epoch = 0
@@ -54,12 +57,12 @@ public enum GraphClassificationTraining {
         of: split.train, size: options.batchSize, shuffle: true, random: &random)
       {
         let tape = Tape()
-        let loss = try totalLoss(model, GraphBatch(dataset, indices: indices), options, tape)
+        let loss = try totalLoss(model, GraphBatch(dataset, indices: indices), nil, options, tape)
         adam.update(parameters, with: tape.gradients(of: loss))
       }
       var sum = 0.0
-      for batch in validationBatches {
-        let loss = try totalLoss(model, batch, options, Tape()).value.scalar
+      for (batch, graph) in validationBatches {
+        let loss = try totalLoss(model, batch, graph, options, Tape()).value.scalar
         sum += Double(loss) * Double(batch.count)
       }
       let validationLoss = sum / Double(split.validation.count)
@@ -88,9 +91,10 @@ public enum GraphClassificationTraining {
 
   /// CE (mean over the batch's graphs) + Σ w · auxiliary + L2.
   static func totalLoss(
-    _ model: GraphClassifier, _ batch: GraphBatch, _ options: Options, _ tape: Tape
+    _ model: GraphClassifier, _ batch: GraphBatch, _ graph: SparseGraph?, _ options: Options,
+    _ tape: Tape
   ) throws -> Variable {
-    let output = try model.forward(batch, tape: tape)
+    let output = try model.forward(batch, graph: graph, tape: tape)
     var total = crossEntropy(logits: output.logits, labels: batch.labels)
     for loss in output.auxiliaryLosses {
       let weight = options.lossWeights[loss.kind] ?? 1

@@ -125,9 +125,12 @@ public struct GraphClassifier {
   /// The logits of every graph of `batch`, the poolers' losses and the L2
   /// penalty. Throws when a pooler cannot pool a graph (e.g. MinCutPool on a
   /// graph without edges).
-  public func forward(_ batch: GraphBatch, tape: Tape) throws -> Output {
+  /// `graph` is the batch's adjacency with its cached Ã; pass the same one
+  /// for a batch evaluated repeatedly (the validation batches of every
+  /// epoch) so Ã is computed once.
+  public func forward(_ batch: GraphBatch, graph: SparseGraph? = nil, tape: Tape) throws -> Output {
     var x = NodeFeatures.sparse(batch.features)
-    var adjacency = PoolingAdjacency.sparse(SparseGraph(adjacency: batch.adjacency))
+    var adjacency = PoolingAdjacency.sparse(graph ?? SparseGraph(adjacency: batch.adjacency))
     var segments = GraphSegments(offsets: batch.nodeOffsets)
     var graphs: Variable?  // after the readout
     var losses: [AuxiliaryLoss] = []

@@ -114,6 +114,9 @@ extension MinCutPool: Pooler {
     var orthogonalities: [Variable] = []
     var pooledFeatures: [Variable] = []
     var pooledAdjacencies: [Variable] = []
+    let offDiagonal = tape.constant(
+      Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
+        - Matrix.identity(clusterCount))
     for g in 0..<batch {
       let range = input.segments.range(of: g)
       let sg = batch == 1 ? s : rows(s, range)
@@ -131,9 +134,6 @@ extension MinCutPool: Pooler {
       guard input.buildsPooledGraph else { continue }
       pooledFeatures.append(pooledNodeFeatures(input.features, sg, batch == 1 ? nil : range))
       let pooled = matmul(sg, propagated, transposeA: true)
-      let offDiagonal = tape.constant(
-        Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
-          - Matrix.identity(clusterCount))
       pooledAdjacencies.append(normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon))
     }
     let losses = [
