@@ -44,7 +44,7 @@ final class GCSConvTests: XCTestCase {
   /// Over dense pooled graphs the layer equals the sparse path graph by
   /// graph, and its gradient in X and in the pooled adjacencies passes a
   /// finite-difference check.
-  func testDensePerGraphPathMatchesTheSparsePathAndItsGradients() {
+  func testDenseBlocksPathMatchesTheSparsePathAndItsGradients() {
     let graphs = [
       SparseMatrix.symmetricAdjacency(nodeCount: 3, edges: [(0, 1), (1, 2)]),
       SparseMatrix.symmetricAdjacency(nodeCount: 2, edges: [(0, 1)]),
@@ -53,10 +53,20 @@ final class GCSConvTests: XCTestCase {
     let layer = GCSConv(name: "gcs", inputFeatures: 2, units: 3, activation: .tanh, random: &random)
     let x = Matrix([[1, 0], [0, 2], [1, 1], [3, 0], [0, 1]])
     let segments = GraphSegments(sizes: [3, 2])
+    // Stacked as PoolingAdjacency.denseBlocks: rows of graph g, A_g in the
+    // first n_g columns.
+    var blocks = Matrix(rows: 5, columns: 3)
+    for (g, a) in graphs.map({ $0.toDense() }).enumerated() {
+      let first = segments.range(of: g).lowerBound
+      for i in 0..<a.rows {
+        for j in 0..<a.columns {
+          blocks.storage[(first + i) * 3 + j] = a.storage[i * a.columns + j]
+        }
+      }
+    }
     let tape = Tape()
     let batched = layer(
-      tape.constant(x), densePerGraph: graphs.map { tape.constant($0.toDense()) },
-      segments: segments, tape: tape
+      tape.constant(x), denseBlocks: tape.constant(blocks), segments: segments, tape: tape
     ).value
     var expected: [Float] = []
     for (g, a) in graphs.enumerated() {
@@ -70,10 +80,10 @@ final class GCSConvTests: XCTestCase {
     for (a, b) in zip(batched.storage, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
 
     let check = GradientChecker().compare(
-      inputs: [x, graphs[0].toDense(), graphs[1].toDense()]
+      inputs: [x, blocks]
     ) { v in
       sum(
-        layer(v[0], densePerGraph: [v[1], v[2]], segments: segments, tape: v[0].tape)
+        layer(v[0], denseBlocks: v[1], segments: segments, tape: v[0].tape)
           * v[0].tape.constant(
             Matrix(rows: 5, columns: 3, storage: (0..<15).map { Float($0 % 4) - 1.5 })))
     }

@@ -35,6 +35,26 @@ final class PoolerBatchTests: XCTestCase {
     return SparseMatrix(rows: offset, columns: offset, entries: entries).detectingSymmetry()
   }
 
+  /// Dense n_g×n_g matrices stacked as `PoolingAdjacency.denseBlocks`
+  /// (rows of graph g, A_g in the first n_g columns).
+  private func stackedBlocks(_ matrices: [Matrix]) -> Matrix {
+    let width = matrices.map(\.columns).max() ?? 0
+    var out = Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, columns: width)
+    var row = 0
+    for m in matrices {
+      for i in 0..<m.rows {
+        for j in 0..<m.columns { out.storage[(row + i) * width + j] = m.storage[i * m.columns + j] }
+      }
+      row += m.rows
+    }
+    return out
+  }
+
+  /// Rows `range`, first `columns` columns, of a stacked matrix.
+  private func block(_ m: Matrix, _ range: Range<Int>, columns: Int) -> [Float] {
+    range.flatMap { i in m.storage[(i * m.columns)..<(i * m.columns + columns)] }
+  }
+
   private func assertBatchIsMeanOfGraphs(_ pooler: any Pooler, dense: Bool) throws {
     let xs = graphs.enumerated().map { features($1.rows, seed: UInt64($0) + 1) }
     let segments = GraphSegments(sizes: graphs.map(\.rows))
@@ -44,7 +64,7 @@ final class PoolerBatchTests: XCTestCase {
     let batchX = batchTape.constant(Matrix(rows: segments.nodeCount, columns: 3, storage: stacked))
     let adjacency: PoolingAdjacency =
       dense
-      ? .densePerGraph(graphs.map { batchTape.constant($0.toDense()) })
+      ? .denseBlocks(batchTape.constant(stackedBlocks(graphs.map { $0.toDense() })))
       : .sparse(SparseGraph(adjacency: blockDiagonal(graphs)))
     let batch = try pooler(
       PoolingInput(features: .dense(batchX), adjacency: adjacency, segments: segments),
@@ -58,16 +78,20 @@ final class PoolerBatchTests: XCTestCase {
         PoolingInput(
           features: .dense(tape.constant(xs[g])),
           adjacency: dense
-            ? .densePerGraph([tape.constant(graph.toDense())])
+            ? .denseBlocks(tape.constant(graph.toDense()))
             : .sparse(SparseGraph(adjacency: graph)),
           segments: .single(nodes: graph.rows)),
         tape: tape)
       perGraph.append(single.losses.map(\.value.value.scalar))
       pooledFeatures += single.features!.value.storage
-      guard case .densePerGraph(let a)? = single.adjacency,
-        case .densePerGraph(let batchA)? = batch.adjacency
+      guard case .denseBlocks(let a)? = single.adjacency,
+        case .denseBlocks(let batchA)? = batch.adjacency,
+        let pooledSegments = batch.segments
       else { return XCTFail("dense pooled graphs expected") }
-      XCTAssertEqual(a[0].value.storage, batchA[g].value.storage)
+      let k = a.columns
+      let batchBlock = block(batchA.value, pooledSegments.range(of: g), columns: k)
+      XCTAssertEqual(batchBlock.count, a.value.count)
+      for (x, y) in zip(a.value.storage, batchBlock) { XCTAssertEqual(x, y, accuracy: 1e-5) }
     }
     for (k, loss) in batch.losses.enumerated() {
       let mean = perGraph.map { $0[k] }.reduce(0, +) / Float(graphs.count)
@@ -105,7 +129,7 @@ final class PoolerBatchTests: XCTestCase {
       try pool(
         PoolingInput(
           features: .dense(tape.constant(features(3, seed: 1))),
-          adjacency: .densePerGraph([tape.constant(Matrix(rows: 3, columns: 3))]),
+          adjacency: .denseBlocks(tape.constant(Matrix(rows: 3, columns: 3))),
           segments: .single(nodes: 3)),
         tape: tape)
     ) { XCTAssertTrue("\($0)".contains("no edges"), "\($0)") }

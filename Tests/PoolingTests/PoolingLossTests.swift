@@ -81,10 +81,10 @@ final class PoolingLossTests: XCTestCase {
       tape: tape)
     XCTAssertEqual(result.softAssignment.value.rows, 4)
     XCTAssertEqual(result.features?.value.rows, 2)
-    guard case .densePerGraph(let pooled)? = result.adjacency else {
+    guard case .denseBlocks(let pooled)? = result.adjacency else {
       return XCTFail("a soft pooler returns dense pooled graphs")
     }
-    XCTAssertEqual(pooled.map(\.value.columns), [2])
+    XCTAssertEqual([pooled.rows, pooled.columns], [2, 2])
     XCTAssertEqual(result.segments, GraphSegments(sizes: [2]))
     XCTAssertEqual(result.losses.map(\.kind), pool.lossKinds)
     let cut = result.loss(.cut)!.value.scalar

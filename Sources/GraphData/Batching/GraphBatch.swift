@@ -39,8 +39,19 @@ public struct GraphBatch: Sendable {
     var labels: [Int] = []
     var symmetric = true
     let width = dataset.featureCount
-    for (position, index) in indices.enumerated() {
-      let graph = dataset.graphs[index]
+    let graphs = indices.map { dataset.graphs[$0] }
+    let nodes = graphs.reduce(0) { $0 + $1.nodeCount }
+    offsets.reserveCapacity(indices.count + 1)
+    rowOffsets.reserveCapacity(nodes + 1)
+    featureOffsets.reserveCapacity(nodes + 1)
+    graphOfNode.reserveCapacity(nodes)
+    let edges = graphs.reduce(0) { $0 + $1.adjacency.nonzeroCount }
+    columns.reserveCapacity(edges)
+    values.reserveCapacity(edges)
+    let featureEntries = graphs.reduce(0) { $0 + $1.features.nonzeroCount }
+    featureColumns.reserveCapacity(featureEntries)
+    featureValues.reserveCapacity(featureEntries)
+    for (position, graph) in graphs.enumerated() {
       let a = graph.adjacency
       let base = Int32(offsets.last!)
       for i in 0..<a.rows {

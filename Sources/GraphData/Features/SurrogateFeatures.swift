@@ -12,8 +12,10 @@ public struct FeaturedGraph: Sendable, Equatable {
   /// Class index in 0..<classCount.
   public var label: Int
 
+  /// Symmetry is detected here, once (O(N + nnz)), so batches built from
+  /// the graph know it without comparing with a transpose every time.
   public init(adjacency: SparseMatrix, features: SparseMatrix, label: Int) {
-    self.adjacency = adjacency
+    self.adjacency = adjacency.detectingSymmetry()
     self.features = features
     self.label = label
   }

@@ -152,8 +152,8 @@ public struct GraphClassifier {
         switch adjacency {
         case .sparse(let graph):
           x = .dense(conv(x, normalizedAdjacency: graph.normalized, tape: tape))
-        case .densePerGraph(let pooled):
-          x = .dense(conv(dense(x), densePerGraph: pooled, segments: segments, tape: tape))
+        case .denseBlocks(let pooled):
+          x = .dense(conv(dense(x), denseBlocks: pooled, segments: segments, tape: tape))
         }
         penalise(conv.kernels, l2)
       case .pool(let pooler, let l2):

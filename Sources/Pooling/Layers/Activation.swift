@@ -6,13 +6,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 
   /// Applies the activation on the tape. Cost O(count).
   public func callAsFunction(_ x: Variable) -> Variable {
-    switch self {
-    case .linear: x
-    case .relu: TensorCore.relu(x)
-    case .elu: TensorCore.elu(x)
-    case .tanh: TensorCore.tanh(x)
-    case .sigmoid: TensorCore.sigmoid(x)
-    }
+    self == .linear ? x : activate(x, pointwise)
   }
 
   /// The same activation for fused ops (`PointwiseActivation`).

@@ -66,24 +66,19 @@ public struct GCSConv {
   /// Z_g = act(A_g X_g Θ_m + X_g Θ_s + b) for each graph g of a batch of
   /// dense pooled graphs (the layers after a soft pooler), with A_g as the
   /// pooler returned it (MinCutPool's is already normalised; DiffPool's is
-  /// SᵀAS). X is the stacked K_g×F rows of `segments`. Cost O(Σ K_g²·C +
-  /// N·F·C).
+  /// SᵀAS), stacked as in `PoolingAdjacency.denseBlocks`, and X the stacked
+  /// rows of `segments`, as one fused op
+  /// (`blockGraphConvolutionWithSkip`). Cost O(Σ K_g²·C + N·F·C).
   public func callAsFunction(
-    _ x: Variable, densePerGraph adjacencies: [Variable], segments: GraphSegments, tape: Tape
+    _ x: Variable, denseBlocks adjacency: Variable, segments: GraphSegments, tape: Tape
   ) -> Variable {
     precondition(
-      adjacencies.count == segments.count && x.rows == segments.nodeCount,
-      "GCSConv: \(adjacencies.count) adjacencies for \(segments.count) graphs, "
-        + "\(x.rows) feature rows for \(segments.nodeCount) nodes")
-    let message = matmul(x, tape.parameter(messageKernel))
-    let propagated =
-      segments.count == 1
-      ? matmul(adjacencies[0], message)
-      : concatenateRows(
-        (0..<segments.count).map { g in
-          matmul(adjacencies[g], rows(message, segments.range(of: g)))
-        })
-    return activation(
-      propagated + matmul(x, tape.parameter(skipKernel)) + tape.parameter(bias))
+      adjacency.rows == segments.nodeCount && x.rows == segments.nodeCount,
+      "GCSConv: \(adjacency.rows) adjacency rows and \(x.rows) feature rows for "
+        + "\(segments.nodeCount) nodes")
+    return blockGraphConvolutionWithSkip(
+      x, blocks: adjacency, offsets: segments.offsets, messageKernel: tape.parameter(messageKernel),
+      skipKernel: tape.parameter(skipKernel), bias: tape.parameter(bias),
+      activation: activation.pointwise)
   }
 }

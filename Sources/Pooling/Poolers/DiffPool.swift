@@ -79,75 +79,131 @@ extension DiffPool: Pooler {
   /// Pools each graph of the batch with F = normalise(A + I):
   /// S = softmax(F X W_pool), Z = act(F X W_emb), X'_g = S_gᵀZ_g,
   /// A'_g = S_gᵀA_gS_g (raw A, no normalisation), L_LP and L_E per graph,
-  /// averaged over the graphs. On a sparse (block-diagonal) input F is one
-  /// sparse product for the whole batch; on dense pooled graphs each graph
-  /// has its own F_g. Cost per graph O(E_g·(K + C) + N_g·F·(K + C) +
-  /// N_g·K²), O(N_g²·(K + C)) on dense input.
+  /// averaged over the graphs. A single graph takes the single-graph
+  /// formulas (the node-clustering computation); a batch computes every
+  /// graph's terms with whole-batch ops (`batched`). Cost per graph
+  /// O(E_g·(K + C) + N_g·F·(K + C) + N_g·K²), O(N_g²·(K + C)) on dense input.
   public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
-    let batch = input.segments.count
+    if input.segments.count > 1 { return try batched(input, tape: tape) }
     let build = input.buildsPooledGraph
     let pooling = tape.parameter(poolingKernel)
-    let embedding = build ? tape.parameter(embeddingKernel) : nil
-    var assignmentsPerGraph: [Variable] = []
-    var embeddingsPerGraph: [Variable] = []
-    var linkLosses: [Variable] = []
-    var entropies: [Variable] = []
-    var pooledFeatures: [Variable] = []
-    var pooledAdjacencies: [Variable] = []
+    let s: Variable
+    let z: Variable?
+    let linkLoss: Variable
+    let pooledAdjacency: Variable?
     switch input.adjacency {
     case .sparse(let graph):
       let filter = graph.diffPoolFilter
-      let s = softmax(matmul(filter, input.features.times(pooling)))
-      let z = embedding.map { activation(matmul(filter, input.features.times($0))) }
-      for g in 0..<batch {
-        let range = input.segments.range(of: g)
-        let sg = batch == 1 ? s : rows(s, range)
-        let a = batch == 1 ? graph.adjacency : graph.adjacency.diagonalBlock(range)
-        linkLosses.append(
-          Self.linkPredictionLoss(
-            assignments: sg, adjacency: a,
-            divideByNodeCountSquared: divideLinkLossByNodeCountSquared))
-        entropies.append(Self.entropyLoss(assignments: sg))
-        if let z {
-          pooledFeatures.append(matmul(sg, batch == 1 ? z : rows(z, range), transposeA: true))
-          pooledAdjacencies.append(matmul(sg, matmul(a, sg), transposeA: true))
-        }
-      }
-      assignmentsPerGraph = [s]
-    case .densePerGraph(let adjacencies):
+      s = softmax(matmul(filter, input.features.times(pooling)))
+      z =
+        build
+        ? activation(matmul(filter, input.features.times(tape.parameter(embeddingKernel)))) : nil
+      linkLoss = Self.linkPredictionLoss(
+        assignments: s, adjacency: graph.adjacency,
+        divideByNodeCountSquared: divideLinkLossByNodeCountSquared)
+      pooledAdjacency = build ? matmul(s, matmul(graph.adjacency, s), transposeA: true) : nil
+    case .denseBlocks(let a):
       guard case .dense(let x) = input.features else {
         throw PoolingError("DiffPool: dense pooled graphs come with dense features")
       }
-      for g in 0..<batch {
-        let range = input.segments.range(of: g)
-        let a = adjacencies[g]
-        let n = a.rows
-        let filter = normalizePooledAdjacency(
-          a + tape.constant(Matrix.identity(n)), epsilon: 1e-7)
-        let xg = batch == 1 ? x : rows(x, range)
-        let sg = softmax(matmul(filter, matmul(xg, pooling)))
-        assignmentsPerGraph.append(sg)
-        linkLosses.append(
-          Self.linkPredictionLoss(
-            assignments: sg, denseAdjacency: a,
-            divideByNodeCountSquared: divideLinkLossByNodeCountSquared))
-        entropies.append(Self.entropyLoss(assignments: sg))
-        if let embedding {
-          let zg = activation(matmul(filter, matmul(xg, embedding)))
-          embeddingsPerGraph.append(zg)
-          pooledFeatures.append(matmul(sg, zg, transposeA: true))
-          pooledAdjacencies.append(matmul(sg, matmul(a, sg), transposeA: true))
+      let filter = normalizePooledAdjacency(
+        a + tape.constant(Matrix.identity(a.rows)), epsilon: 1e-7)
+      s = softmax(matmul(filter, matmul(x, pooling)))
+      z = build ? activation(matmul(filter, matmul(x, tape.parameter(embeddingKernel)))) : nil
+      linkLoss = Self.linkPredictionLoss(
+        assignments: s, denseAdjacency: a,
+        divideByNodeCountSquared: divideLinkLossByNodeCountSquared)
+      pooledAdjacency = build ? matmul(s, matmul(a, s), transposeA: true) : nil
+    }
+    return .soft(
+      s, pooledFeatures: z.map { matmul(s, $0, transposeA: true) },
+      pooledAdjacency: pooledAdjacency, clusterCount: clusterCount, graphCount: 1,
+      losses: [
+        AuxiliaryLoss(.linkPrediction, linkLoss),
+        AuxiliaryLoss(.entropy, Self.entropyLoss(assignments: s)),
+      ])
+  }
+
+  /// The batch of B > 1 graphs, each term for all graphs in one op. With
+  /// F the block-diagonal filter (one sparse matrix, or `normalizedBlocks`
+  /// of the dense blocks plus I), S and Z are one product each;
+  /// L_LP,g = √(‖A_g‖² − 2 Σ_{i∈g}⟨s_i, (AS)_i⟩ + ‖S_gᵀS_g‖²) (clamped at 0),
+  /// L_E,g = −(1/N_g) Σ_{i∈g} Σ_k s_ik log(s_ik + 1e-7), and (SᵀZ)_g, (SᵀAS)_g
+  /// by `blockTransposeProduct`. Equal to the mean of the single-graph
+  /// results up to rounding (tested).
+  private func batched(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let segments = input.segments
+    let (graphs, offsets) = (segments.count, segments.offsets)
+    let nodeGraph = segments.segmentIDs
+    let build = input.buildsPooledGraph
+    let pooling = tape.parameter(poolingKernel)
+    let s: Variable
+    let z: Variable?
+    let propagated: Variable  // AS
+    let adjacencySquaredNorms: Variable  // ‖A_g‖², B×1
+    switch input.adjacency {
+    case .sparse(let graph):
+      let filter = graph.diffPoolFilter
+      s = softmax(matmul(filter, input.features.times(pooling)))
+      z =
+        build
+        ? activation(matmul(filter, input.features.times(tape.parameter(embeddingKernel)))) : nil
+      propagated = matmul(graph.adjacency, s)
+      var norms = [Float](repeating: 0, count: graphs)
+      let a = graph.adjacency
+      for g in 0..<graphs {
+        var total = 0.0
+        for row in segments.range(of: g) {
+          for p in Int(a.rowOffsets[row])..<Int(a.rowOffsets[row + 1]) {
+            total += Double(a.values[p]) * Double(a.values[p])
+          }
+        }
+        norms[g] = Float(total)
+      }
+      adjacencySquaredNorms = tape.constant(Matrix(rows: graphs, columns: 1, storage: norms))
+    case .denseBlocks(let a):
+      guard case .dense(let x) = input.features else {
+        throw PoolingError("DiffPool: dense pooled graphs come with dense features")
+      }
+      var identities = Matrix(rows: a.rows, columns: a.columns)
+      for g in 0..<graphs {
+        for row in segments.range(of: g) {
+          identities.storage[row * a.columns + row - offsets[g]] = 1
         }
       }
+      let filter = normalizedBlocks(
+        a + tape.constant(identities), offsets: offsets, epsilon: 1e-7, zeroingDiagonal: false)
+      s = softmax(blockDiagonalProduct(filter, matmul(x, pooling), offsets: offsets))
+      z =
+        build
+        ? activation(
+          blockDiagonalProduct(
+            filter, matmul(x, tape.parameter(embeddingKernel)), offsets: offsets)) : nil
+      propagated = blockDiagonalProduct(a, s, offsets: offsets)
+      let norms = blockFrobeniusNorms(a, offsets: offsets)
+      adjacencySquaredNorms = norms * norms
     }
-    let s =
-      assignmentsPerGraph.count == 1 ? assignmentsPerGraph[0] : concatenateRows(assignmentsPerGraph)
-    let losses = [
-      AuxiliaryLoss(.linkPrediction, meanOverGraphs(linkLosses)),
-      AuxiliaryLoss(.entropy, meanOverGraphs(entropies)),
-    ]
+    let k = clusterCount
+    let pooledOffsets = (0...graphs).map { $0 * k }
+    let assignmentNorms = blockFrobeniusNorms(
+      blockTransposeProduct(s, s, offsets: offsets), offsets: pooledOffsets)
+    let traces = sum(
+      segmentSum(s * propagated, segments: nodeGraph, segmentCount: graphs), along: .columns)
+    var link = sqrt(relu(adjacencySquaredNorms - 2 * traces + assignmentNorms * assignmentNorms))
+    let sizes = (0..<graphs).map { Float(segments.range(of: $0).count) }
+    if divideLinkLossByNodeCountSquared {
+      link =
+        link * tape.constant(Matrix(rows: graphs, columns: 1, storage: sizes.map { 1 / ($0 * $0) }))
+    }
+    let entropies =
+      sum(segmentSum(s * log(s + 1e-7), segments: nodeGraph, segmentCount: graphs), along: .columns)
+      * tape.constant(Matrix(rows: graphs, columns: 1, storage: sizes.map { -1 / $0 }))
     return .soft(
-      s, pooledFeatures: pooledFeatures, pooledAdjacencies: pooledAdjacencies,
-      clusterCount: clusterCount, losses: losses)
+      s, pooledFeatures: z.map { blockTransposeProduct(s, $0, offsets: offsets) },
+      pooledAdjacency: build ? blockTransposeProduct(s, propagated, offsets: offsets) : nil,
+      clusterCount: k, graphCount: graphs,
+      losses: [
+        AuxiliaryLoss(.linkPrediction, mean(link)), AuxiliaryLoss(.entropy, mean(entropies)),
+      ])
   }
 }

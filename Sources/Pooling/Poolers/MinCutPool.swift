@@ -100,49 +100,106 @@ extension MinCutPool: Pooler {
   public var lossKinds: [AuxiliaryLossKind] { [.cut, .orthogonality] }
 
   /// Pools each graph of the batch: S = softmax(MLP(X)/τ) for all nodes at
-  /// once, then per graph g (nodes of segment g) L_c and L_o on S_g and the
-  /// adjacency fed to the layer (Ã_g of a sparse input, the dense A'_g of a
-  /// pooled one), X'_g = S_gᵀX_g and A'_g = normalise(S_gᵀÃ_gS_g, zero
-  /// diagonal). Losses are averaged over the graphs; the pooled graphs are
-  /// K×K each, stacked (no padding). A single sparse graph takes exactly
-  /// the node-clustering computation. Cost per graph O(E_g·K + N_g·K² +
+  /// once; per graph g, L_c and L_o on S_g and the adjacency fed to the
+  /// layer (Ã_g of a sparse input, the dense A'_g of a pooled one),
+  /// X'_g = S_gᵀX_g and A'_g = normalise(S_gᵀÃ_gS_g, zero diagonal). Losses
+  /// are averaged over the graphs; the pooled graphs are K×K each, stacked
+  /// (no padding). A single graph takes the single-graph formulas (exactly
+  /// the node-clustering computation); a batch computes every graph's terms
+  /// with whole-batch ops (`batched`). Cost per graph O(E_g·K + N_g·K² +
   /// N_g·F·K) on sparse input, O(N_g²·K) on dense input.
   public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
     let s = assignments(input.features, tape: tape)
-    let batch = input.segments.count
-    var cuts: [Variable] = []
-    var orthogonalities: [Variable] = []
-    var pooledFeatures: [Variable] = []
-    var pooledAdjacencies: [Variable] = []
+    if input.segments.count > 1 { return try batched(s, input, tape: tape) }
+    let cut: Variable
+    let propagated: Variable  // Ã S
+    switch input.adjacency {
+    case .sparse(let graph):
+      cut = try Self.cutLoss(assignments: s, adjacency: graph.normalized)
+      propagated = input.buildsPooledGraph ? matmul(graph.normalized, s) : s
+    case .denseBlocks(let a):
+      cut = try Self.cutLoss(assignments: s, denseAdjacency: a)
+      propagated = input.buildsPooledGraph ? matmul(a, s) : s
+    }
+    let losses = [
+      AuxiliaryLoss(.cut, cut),
+      AuxiliaryLoss(.orthogonality, Self.orthogonalityLoss(assignments: s)),
+    ]
+    guard input.buildsPooledGraph else {
+      return .soft(
+        s, pooledFeatures: nil, pooledAdjacency: nil, clusterCount: clusterCount, graphCount: 1,
+        losses: losses)
+    }
     let offDiagonal = tape.constant(
       Matrix(rows: clusterCount, columns: clusterCount, repeating: 1)
         - Matrix.identity(clusterCount))
-    for g in 0..<batch {
-      let range = input.segments.range(of: g)
-      let sg = batch == 1 ? s : rows(s, range)
-      let propagated: Variable  // Ã_g S_g
-      switch input.adjacency {
-      case .sparse(let graph):
-        let a = batch == 1 ? graph.normalized : graph.normalized.diagonalBlock(range)
-        cuts.append(try Self.cutLoss(assignments: sg, adjacency: a))
-        propagated = input.buildsPooledGraph ? matmul(a, sg) : sg
-      case .densePerGraph(let adjacencies):
-        cuts.append(try Self.cutLoss(assignments: sg, denseAdjacency: adjacencies[g]))
-        propagated = input.buildsPooledGraph ? matmul(adjacencies[g], sg) : sg
-      }
-      orthogonalities.append(Self.orthogonalityLoss(assignments: sg))
-      guard input.buildsPooledGraph else { continue }
-      pooledFeatures.append(pooledNodeFeatures(input.features, sg, batch == 1 ? nil : range))
-      let pooled = matmul(sg, propagated, transposeA: true)
-      pooledAdjacencies.append(normalizePooledAdjacency(pooled * offDiagonal, epsilon: poolEpsilon))
-    }
-    let losses = [
-      AuxiliaryLoss(.cut, meanOverGraphs(cuts)),
-      AuxiliaryLoss(.orthogonality, meanOverGraphs(orthogonalities)),
-    ]
+    let pooled = matmul(s, propagated, transposeA: true) * offDiagonal
     return .soft(
-      s, pooledFeatures: pooledFeatures, pooledAdjacencies: pooledAdjacencies,
-      clusterCount: clusterCount, losses: losses)
+      s, pooledFeatures: pooledNodeFeatures(input.features, s, nil),
+      pooledAdjacency: normalizePooledAdjacency(pooled, epsilon: poolEpsilon),
+      clusterCount: clusterCount, graphCount: 1, losses: losses)
+  }
+
+  /// The batch of B > 1 graphs, each term for all graphs in one op:
+  /// P = ÃS (one sparse product over the block-diagonal Ã, or one product
+  /// per dense block), L_c,g = −`blockCutRatios`(S, P, d)_g, (SᵀS)_g,
+  /// (SᵀX)_g and (SᵀP)_g by `blockTransposeProduct`, L_o,g by
+  /// `blockOrthogonalityDistances` and A'_g by `normalizedBlocks`.
+  /// Equal to the mean of the single-graph results up to rounding (tested).
+  private func batched(_ s: Variable, _ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let segments = input.segments
+    let (graphs, k) = (segments.count, clusterCount)
+    let propagated: Variable  // P = ÃS, N×K
+    let degrees: Variable  // d = Ã·1, N×1
+    switch input.adjacency {
+    case .sparse(let graph):
+      let a = graph.normalized
+      let d = a.rowSums()
+      try Self.requireEdges(segments) { range in range.contains { d[$0] != 0 } }
+      propagated = matmul(a, s)
+      degrees = tape.constant(Matrix(rows: d.count, columns: 1, storage: d))
+    case .denseBlocks(let blocks):
+      let values = blocks.value
+      try Self.requireEdges(segments) { range in
+        values.storage[(range.lowerBound * values.columns)..<(range.upperBound * values.columns)]
+          .contains { $0 != 0 }
+      }
+      propagated = blockDiagonalProduct(blocks, s, offsets: segments.offsets)
+      degrees = sum(blocks, along: .columns)
+    }
+    let cut = -mean(blockCutRatios(s, propagated, weights: degrees, offsets: segments.offsets))
+    let orthogonality = mean(
+      blockOrthogonalityDistances(blockTransposeProduct(s, s, offsets: segments.offsets)))
+    let losses = [AuxiliaryLoss(.cut, cut), AuxiliaryLoss(.orthogonality, orthogonality)]
+    guard input.buildsPooledGraph else {
+      return .soft(
+        s, pooledFeatures: nil, pooledAdjacency: nil, clusterCount: k, graphCount: graphs,
+        losses: losses)
+    }
+    let features: Variable
+    switch input.features {
+    case .dense(let x): features = blockTransposeProduct(s, x, offsets: segments.offsets)
+    case .sparse:
+      features = concatenateRows(
+        (0..<graphs).map { pooledNodeFeatures(input.features, s, segments.range(of: $0)) })
+    }
+    let pooled = normalizedBlocks(
+      blockTransposeProduct(s, propagated, offsets: segments.offsets),
+      offsets: (0...graphs).map { $0 * k }, epsilon: poolEpsilon, zeroingDiagonal: true)
+    return .soft(
+      s, pooledFeatures: features, pooledAdjacency: pooled, clusterCount: k, graphCount: graphs,
+      losses: losses)
+  }
+
+  /// Throws naming the first graph of `segments` for which `hasEdges` is
+  /// false (its cut loss would be 0/0).
+  private static func requireEdges(
+    _ segments: GraphSegments, _ hasEdges: (Range<Int>) -> Bool
+  ) throws {
+    for g in 0..<segments.count where !hasEdges(segments.range(of: g)) {
+      throw PoolingError(
+        "MinCutPool: graph \(g) of the batch has no edges, so its cut loss is undefined (0/0)")
+    }
   }
 }
 

@@ -92,11 +92,14 @@ public final class SparseGraph: @unchecked Sendable {
   }
 }
 
-/// The adjacency entering a pooler: the sparse input graph, or one dense
-/// differentiable K×K adjacency per graph after an earlier soft pooler.
+/// The adjacency entering a pooler: the sparse input graph, or the dense
+/// differentiable pooled graphs of an earlier soft pooler.
 public enum PoolingAdjacency {
   case sparse(SparseGraph)
-  case densePerGraph([Variable])
+  /// One dense n_g×n_g adjacency per graph, stacked: the rows of graph g
+  /// (its segment) hold A_g in their first n_g columns (K×K blocks after a
+  /// soft pooler with K clusters). `blockDiagonalProduct` multiplies by it.
+  case denseBlocks(Variable)
 }
 
 /// What a pooler reads.
@@ -180,21 +183,18 @@ public struct PoolingOutput {
   }
 
   /// The output of a soft pooler: S, and, when the graphs were pooled, the
-  /// per-graph K×K graphs stacked (`pooledFeatures` and `pooledAdjacencies`
-  /// one per graph, empty when no pooled graph was asked for).
+  /// pooled graphs of the batch stacked (K rows per graph): X' ((B·K)×C)
+  /// and A' ((B·K)×K, one K×K block per graph).
   public static func soft(
-    _ s: Variable, pooledFeatures: [Variable], pooledAdjacencies: [Variable], clusterCount: Int,
-    losses: [AuxiliaryLoss]
+    _ s: Variable, pooledFeatures: Variable?, pooledAdjacency: Variable?, clusterCount: Int,
+    graphCount: Int, losses: [AuxiliaryLoss]
   ) -> PoolingOutput {
-    guard !pooledFeatures.isEmpty else {
+    guard let pooledFeatures, let pooledAdjacency else {
       return PoolingOutput(assignment: .soft(s), losses: losses)
     }
     return PoolingOutput(
-      assignment: .soft(s),
-      features: pooledFeatures.count == 1 ? pooledFeatures[0] : concatenateRows(pooledFeatures),
-      adjacency: .densePerGraph(pooledAdjacencies),
-      segments: GraphSegments(
-        sizes: Array(repeating: clusterCount, count: pooledAdjacencies.count)),
+      assignment: .soft(s), features: pooledFeatures, adjacency: .denseBlocks(pooledAdjacency),
+      segments: GraphSegments(sizes: Array(repeating: clusterCount, count: graphCount)),
       losses: losses)
   }
 

@@ -17,18 +17,27 @@ enum Broadcasting {
   static func apply(_ a: Matrix, _ b: Matrix, op: String, _ f: (Float, Float) -> Float) -> Matrix {
     if a.hasSameShape(as: b) { return a.zipMap(b, f) }
     let (rows, columns) = resultShape(a, b, op: op)
-    var out = Matrix(rows: rows, columns: columns)
+    var out = Matrix(uninitializedRows: rows, columns: columns)
     let aRowStride = a.rows == 1 ? 0 : a.columns
     let bRowStride = b.rows == 1 ? 0 : b.columns
-    let aColumnStride = a.columns == 1 ? 0 : 1
-    let bColumnStride = b.columns == 1 ? 0 : 1
     out.storage.withUnsafeMutableBufferPointer { o in
       a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in
+          // Contiguous inner loops for the common shapes (a bias row, a
+          // column of per-row scales), so they vectorise.
           for i in 0..<rows {
-            for j in 0..<columns {
-              o[i * columns + j] = f(
-                pa[i * aRowStride + j * aColumnStride], pb[i * bRowStride + j * bColumnStride])
+            let (ra, rb, ro) = (i * aRowStride, i * bRowStride, i * columns)
+            switch (a.columns == columns, b.columns == columns) {
+            case (true, true): for j in 0..<columns { o[ro + j] = f(pa[ra + j], pb[rb + j]) }
+            case (true, false):
+              let y = pb[rb]
+              for j in 0..<columns { o[ro + j] = f(pa[ra + j], y) }
+            case (false, true):
+              let x = pa[ra]
+              for j in 0..<columns { o[ro + j] = f(x, pb[rb + j]) }
+            case (false, false):
+              let v = f(pa[ra], pb[rb])
+              for j in 0..<columns { o[ro + j] = v }
             }
           }
         }

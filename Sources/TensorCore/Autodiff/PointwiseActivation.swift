@@ -43,12 +43,35 @@ public enum PointwiseActivation: Sendable {
   ) {
     switch self {
     case .linear: return
-    // Selects rather than branches: the sign pattern is random, and a select
-    // vectorises.
-    case .relu: for i in g.indices { g[i] = y[i] > 0 ? g[i] : 0 }
+    case .relu: Self.zeroWhereNotPositive(g, y)
     case .elu: for i in g.indices { g[i] *= y[i] > 0 ? 1 : y[i] + 1 }
     case .tanh: for i in g.indices { g[i] *= 1 - y[i] * y[i] }
     case .sigmoid: for i in g.indices { g[i] *= y[i] * (1 - y[i]) }
+    }
+  }
+
+  /// g_i ← 0 where y_i ≤ 0 (or NaN), eight lanes at a time with a vector
+  /// select: the sign pattern is random, and the compiler turned the scalar
+  /// `y > 0 ? g : 0` into a mispredicted branch per element (7% of a
+  /// PROTEINS MinCutPool epoch).
+  private static func zeroWhereNotPositive(
+    _ g: UnsafeMutableBufferPointer<Float>, _ y: UnsafeBufferPointer<Float>
+  ) {
+    let count = g.count
+    var i = 0
+    let zero = SIMD8<Float>(repeating: 0)
+    let (gBase, yBase) = (UnsafeMutableRawPointer(g.baseAddress), UnsafeRawPointer(y.baseAddress))
+    while i + 8 <= count {
+      let offset = i * MemoryLayout<Float>.stride
+      let yv = yBase!.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+      var gv = gBase!.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+      gv.replace(with: zero, where: .!(yv .> zero))
+      gBase!.storeBytes(of: gv, toByteOffset: offset, as: SIMD8<Float>.self)
+      i += 8
+    }
+    while i < count {
+      if !(y[i] > 0) { g[i] = 0 }
+      i += 1
     }
   }
 }
