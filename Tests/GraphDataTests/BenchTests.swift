@@ -109,6 +109,39 @@ final class BenchTests: XCTestCase {
     }
   }
 
+  /// Generated data has no file to hash; its content digest stands in for
+  /// one in results: equal for equal content, different for another seed or
+  /// one flipped edge.
+  func testContentDigestIdentifiesGeneratedData() throws {
+    let a = BenchGenerator.generate(variant: .hardSmall, seed: 11)
+    XCTAssertEqual(
+      a.contentDigest(), BenchGenerator.generate(variant: .hardSmall, seed: 11).contentDigest())
+    XCTAssertNotEqual(
+      a.contentDigest(), BenchGenerator.generate(variant: .hardSmall, seed: 12).contentDigest())
+    var changed = a
+    changed.graphs[3].adjacency = SparseMatrix(
+      rows: a.graphs[3].nodeCount, columns: a.graphs[3].nodeCount,
+      entries: [(row: 0, column: 1, value: 1), (row: 1, column: 0, value: 1)])
+    XCTAssertNotEqual(a.contentDigest(), changed.contentDigest())
+    XCTAssertEqual(a.contentDigest().count, 64)
+  }
+
+  /// The protocol's node features for Bench are its one-hot colours alone
+  /// (REFERENCE-NOTES §1.6); TU datasets get the paper's surrogate features.
+  func testBenchDefaultFeaturesAreTheColoursAlone() throws {
+    let dataset = BenchGenerator.generate(variant: .easySmall, seed: 0)
+    let entry = try XCTUnwrap(GraphDatasetCatalog.entry(named: "Bench-easy"))
+    XCTAssertEqual(entry.defaultFeatures, .providedFeaturesOnly)
+    XCTAssertEqual(GraphDatasetCatalog.entry(named: "PROTEINS")?.defaultFeatures, .paperDefaults)
+    let featured = try SurrogateFeatures.build(dataset: dataset, options: entry.defaultFeatures)
+    XCTAssertEqual(featured.featureCount, 5)
+    // A unchanged (no self-loops added), one colour per node.
+    XCTAssertEqual(featured.graphs[0].adjacency, dataset.graphs[0].adjacency)
+    let x = featured.graphs[0].features
+    XCTAssertEqual(x.nonzeroCount, x.rows)
+    XCTAssertTrue(x.values.allSatisfy { $0 == 1 })
+  }
+
   func testGeneratedGraphsFollowTheRecipe() throws {
     for variant in [BenchVariant.easySmall, .hardSmall] {
       let dataset = BenchGenerator.generate(variant: variant, seed: 1)

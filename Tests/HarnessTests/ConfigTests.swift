@@ -1,4 +1,5 @@
 import Foundation
+import GraphData
 import Harness
 import XCTest
 
@@ -98,6 +99,44 @@ final class ConfigTests: XCTestCase {
       XCTAssertThrowsError(try RunConfig.load(from: path), key) {
         XCTAssertTrue("\($0)".contains("'\(key)'"), "\($0)")
       }
+    }
+  }
+
+  /// `dataset.features` chooses a graph-classification dataset's node
+  /// features; without it the dataset's protocol default applies; node
+  /// clustering refuses it, and a bad key inside it is named.
+  func testDatasetFeaturesKey() throws {
+    func classification(_ dataset: String) -> String {
+      """
+      {"method": "No-pool", "task": "graph_classification", "dataset": \(dataset),
+       "model": [{"type": "gcs", "units": 8}, {"type": "readout"}, {"type": "dense"}]}
+      """
+    }
+    let given = try RunConfig.load(
+      from: write(
+        classification(
+          #"{"name": "PROTEINS", "features": {"degree": "zscore", "node_labels": false}}"#)))
+    XCTAssertEqual(given.dataset.features?.degree, .zscore)
+    XCTAssertEqual(given.dataset.resolvedFeatures.nodeLabels, false)
+    XCTAssertEqual(given.dataset.resolvedFeatures.addSelfLoops, true)  // missing key: paper default
+    let bench = try RunConfig.load(from: write(classification(#"{"name": "Bench-hard"}"#)))
+    XCTAssertNil(bench.dataset.features)
+    XCTAssertEqual(bench.dataset.resolvedFeatures, .providedFeaturesOnly)
+    let proteins = try RunConfig.load(from: write(classification(#"{"name": "PROTEINS"}"#)))
+    XCTAssertEqual(proteins.dataset.resolvedFeatures, .paperDefaults)
+
+    let clustering = try write(
+      valid.replacingOccurrences(
+        of: #""name": "cora""#, with: #""name": "cora", "features": {"degree": "none"}"#),
+      "clustering.json")
+    XCTAssertThrowsError(try RunConfig.load(from: clustering)) {
+      XCTAssertTrue("\($0)".contains("'dataset.features'"), "\($0)")
+      XCTAssertTrue("\($0)".contains("graph classification only"), "\($0)")
+    }
+    let unknown = try write(
+      classification(#"{"name": "PROTEINS", "features": {"degre": "none"}}"#), "unknown.json")
+    XCTAssertThrowsError(try RunConfig.load(from: unknown)) {
+      XCTAssertTrue("\($0)".contains("degre"), "\($0)")
     }
   }
 

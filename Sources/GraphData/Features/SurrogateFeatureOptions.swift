@@ -16,9 +16,9 @@
 /// {"add_self_loops": true, "degree": "one_hot", "clustering_coefficient": true,
 ///  "node_attributes": "one_hot", "node_labels": true}
 /// ```
-public struct SurrogateFeatureOptions: Sendable, Equatable, Codable {
+public struct SurrogateFeatureOptions: Sendable, Hashable, Codable {
   /// How the degree column is encoded.
-  public enum DegreeEncoding: String, Sendable, Equatable, Codable, CaseIterable {
+  public enum DegreeEncoding: String, Sendable, Hashable, Codable, CaseIterable {
     /// One-hot over the sorted distinct degree values of the whole dataset
     /// (the official MC classification code, `feat_norm='ohe'`).
     case oneHot = "one_hot"
@@ -29,7 +29,7 @@ public struct SurrogateFeatureOptions: Sendable, Equatable, Codable {
   }
 
   /// How the dataset's continuous node attributes are encoded.
-  public enum AttributeEncoding: String, Sendable, Equatable, Codable, CaseIterable {
+  public enum AttributeEncoding: String, Sendable, Hashable, Codable, CaseIterable {
     /// The values as stored.
     case raw
     /// Each column z-scored over all nodes of all graphs.
@@ -72,6 +72,15 @@ public struct SurrogateFeatureOptions: Sendable, Equatable, Codable {
 
   /// The paper's defaults (same as `init()`).
   public static let paperDefaults = SurrogateFeatureOptions()
+
+  /// The dataset's own node features only, on its adjacency unchanged: no
+  /// self-loops, no degree, no clustering coefficient; node labels one-hot
+  /// and attributes as stored. The official code's 'synth' data mode for
+  /// Bench-easy/hard, whose only node feature is the one-hot colour
+  /// (REFERENCE-NOTES §1.6): structure must be learned from the graph.
+  public static let providedFeaturesOnly = SurrogateFeatureOptions(
+    addSelfLoops: false, degree: .none, clusteringCoefficient: false, nodeAttributes: .raw,
+    nodeLabels: true)
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case addSelfLoops = "add_self_loops"

@@ -125,3 +125,26 @@ public struct GraphClassificationDataset: Sendable {
   public var hasNodeAttributes: Bool { graphs.first?.nodeAttributes != nil }
   public var hasNodeLabels: Bool { graphs.first?.nodeLabels != nil }
 }
+
+extension GraphClassificationDataset {
+  /// SHA-256 (hex) of the dataset's content: for every graph its class,
+  /// node count, CSR arrays, adjacency values and node labels, then the
+  /// predefined splits, as little-endian integers and floats. Identifies
+  /// generated data in results as a file checksum identifies read data.
+  /// Cost O(total nodes + entries).
+  public func contentDigest() -> String {
+    var hash = SHA256()
+    func add(_ values: [Int]) {
+      values.map { Int64($0).littleEndian }.withUnsafeBytes { hash.update($0) }
+    }
+    for graph in graphs {
+      add([graph.label, graph.nodeCount])
+      add(graph.adjacency.rowOffsets.map(Int.init))
+      add(graph.adjacency.columnIndices.map(Int.init))
+      graph.adjacency.values.map(\.bitPattern.littleEndian).withUnsafeBytes { hash.update($0) }
+      add(graph.nodeLabels ?? [-1])
+    }
+    for split in predefinedSplits { add(split.train + [-1] + split.validation + [-1] + split.test) }
+    return hash.finalizeHex()
+  }
+}

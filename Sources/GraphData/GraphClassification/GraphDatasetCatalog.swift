@@ -48,6 +48,17 @@ public enum GraphDatasetCatalog {
     public let paperName: String
     public let source: Source
     public let published: PublishedStatistics
+
+    /// The node features the paper's protocol uses for this dataset when a
+    /// config does not say: the surrogate features of the TU loader
+    /// (METHODS §6) for TU and GIN datasets, the provided one-hot colours
+    /// alone for Bench (REFERENCE-NOTES §1.6).
+    public var defaultFeatures: SurrogateFeatureOptions {
+      switch source {
+      case .tu, .gin: .paperDefaults
+      case .bench, .generatedBench: .providedFeaturesOnly
+      }
+    }
   }
 
   static let table5 = "MinCutPool paper, Table 5"
@@ -146,6 +157,10 @@ public enum GraphDatasetCatalog {
       }
       var generated = try BenchGenerator.generate(variant: variant, seed: generatorSeed)
       generated.name = entry.name
+      // No file to hash: the content itself identifies the data in results.
+      generated.fileChecksums = [
+        "\(file) (generated, seed \(generatorSeed))": generated.contentDigest()
+      ]
       return generated
     }
   }

@@ -272,14 +272,21 @@ public struct ClassificationTrainingSpec: Codable, Sendable, Equatable {
 public struct DatasetSpec: Codable, Sendable, Equatable {
   /// "cora", "citeseer" or "pubmed".
   public var name: String
-  /// Remove self-loops from the adjacency (default true).
+  /// Remove self-loops from the adjacency (default true; node clustering).
   public var removeSelfLoops: Bool
+  /// The node features and adjacency preparation of a graph-classification
+  /// dataset (keys of `SurrogateFeatureOptions`, e.g. `{"add_self_loops":
+  /// false, "degree": "none", ...}`; missing keys take the paper's
+  /// defaults). `nil`: the dataset's protocol default
+  /// (`GraphDatasetCatalog.Entry.defaultFeatures`).
+  public var features: SurrogateFeatureOptions?
 
   public static let planetoidNames = ["cora", "citeseer", "pubmed"]
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name
     case removeSelfLoops = "remove_self_loops"
+    case features
   }
 
   public init(name: String, removeSelfLoops: Bool = true) {
@@ -295,10 +302,17 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     name = try c.decode(String.self, forKey: .name)
     removeSelfLoops = try c.decodeIfPresent(Bool.self, forKey: .removeSelfLoops) ?? true
     givesRemoveSelfLoops = c.contains(.removeSelfLoops)
+    features = try c.decodeIfPresent(SurrogateFeatureOptions.self, forKey: .features)
   }
 
   public static func == (a: DatasetSpec, b: DatasetSpec) -> Bool {
-    a.name == b.name && a.removeSelfLoops == b.removeSelfLoops
+    a.name == b.name && a.removeSelfLoops == b.removeSelfLoops && a.features == b.features
+  }
+
+  /// The feature options a graph-classification run uses: the config's, or
+  /// the dataset's protocol default.
+  public var resolvedFeatures: SurrogateFeatureOptions {
+    features ?? GraphDatasetCatalog.entry(named: name)?.defaultFeatures ?? .paperDefaults
   }
 
   /// The name checked against the task's datasets: a Planetoid name
@@ -315,6 +329,12 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
           message:
             "unknown dataset '\(name)' (expected one of \(Self.planetoidNames.joined(separator: ", ")))"
         )
+      }
+      if features != nil {
+        throw LocatedConfigProblem(
+          codingPath: [RunConfig.CodingKeys.dataset, CodingKeys.features],
+          message: "applies to graph classification only (node clustering uses the Planetoid "
+            + "features); remove it")
       }
     case .graphClassification:
       guard

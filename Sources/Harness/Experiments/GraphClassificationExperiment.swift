@@ -50,6 +50,18 @@ public struct GraphClassificationExperiment: Sendable {
     var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
   }
 
+  /// A dataset with one choice of node features.
+  struct DatasetKey: Hashable, Sendable {
+    let name: String
+    let features: SurrogateFeatureOptions
+
+    /// The dataset and feature options `spec` resolves to.
+    init(_ spec: DatasetSpec) {
+      name = spec.name
+      features = spec.resolvedFeatures
+    }
+  }
+
   /// A loaded dataset with its surrogate features and data checksum.
   struct LoadedDataset: Sendable {
     let featured: FeaturedDataset
@@ -77,22 +89,29 @@ public struct GraphClassificationExperiment: Sendable {
     }
 
     // Load and feature each dataset once; a missing file skips its rows.
-    var datasets: [String: LoadedDataset] = [:]
+    var datasets: [DatasetKey: LoadedDataset] = [:]
     var skipped: [String: String] = [:]
     func selected(_ path: String) -> Bool {
       guard let only else { return true }
       let name = Self.configName(of: path)
       return only.contains { name.contains($0) }
     }
-    for name in Set(configs.filter { selected($0.path) }.map(\.config.dataset.name)).sorted() {
+    // One load per dataset, one feature build per (dataset, feature options).
+    var raws: [String: GraphClassificationDataset] = [:]
+    for spec in configs.filter({ selected($0.path) }).map(\.config.dataset)
+    where datasets[DatasetKey(spec)] == nil && skipped[spec.name] == nil {
+      let name = spec.name
       let clock = ContinuousClock()
       let start = clock.now
       do {
-        let raw = try GraphDatasetCatalog.load(
-          GraphDatasetCatalog.entry(named: name)!, dataDirectory: dataDirectory)
-        let featured = try SurrogateFeatures.build(dataset: raw)
+        if raws[name] == nil {
+          raws[name] = try GraphDatasetCatalog.load(
+            GraphDatasetCatalog.entry(named: name)!, dataDirectory: dataDirectory)
+        }
+        let raw = raws[name]!
+        let featured = try SurrogateFeatures.build(dataset: raw, options: spec.resolvedFeatures)
         let checksum = SHA256.combinedHexDigest(of: raw.fileChecksums)
-        datasets[name] = LoadedDataset(featured: featured, raw: raw, checksum: checksum)
+        datasets[DatasetKey(spec)] = LoadedDataset(featured: featured, raw: raw, checksum: checksum)
         log(
           "loaded \(name): \(raw.graphs.count) graphs, \(featured.featureCount) features, "
             + String(
@@ -113,7 +132,7 @@ public struct GraphClassificationExperiment: Sendable {
           file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
           message: "\(other) and \(path) have the same file name '\(name)'")
       }
-      guard selected(path), let loaded = datasets[config.dataset.name] else { continue }
+      guard selected(path), let loaded = datasets[DatasetKey(config.dataset)] else { continue }
       let splits: [GraphSplit]
       do {
         splits = try DatasetSplits.make(config.split, for: loaded.raw)
@@ -145,7 +164,7 @@ public struct GraphClassificationExperiment: Sendable {
     let loaded = datasets
     // Training nodes × maximum epochs estimates a run's length.
     func estimatedCost(_ item: WorkItem) -> Double {
-      let graphs = loaded[item.config.dataset.name]!.featured.graphs
+      let graphs = loaded[DatasetKey(item.config.dataset)]!.featured.graphs
       let nodes = item.split.train.reduce(0) { $0 + graphs[$1].nodeCount }
       return Double(nodes) * Double(item.config.training.maxEpochs)
     }
@@ -153,7 +172,7 @@ public struct GraphClassificationExperiment: Sendable {
       pending, id: \.runID, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
       cost: estimatedCost
     ) { item, progress in
-      let data = loaded[item.config.dataset.name]!
+      let data = loaded[DatasetKey(item.config.dataset)]!
       var run = GraphClassificationRun(
         config: item.config, configName: item.configName, dataset: data.featured,
         split: item.split, splitIndex: item.splitIndex, seed: item.seed,
@@ -175,7 +194,7 @@ public struct GraphClassificationExperiment: Sendable {
       switch config.split {
       case .stratifiedKFold(let folds, _, _): splits = folds
       case .randomStratified(let count, _, _, _): splits = count
-      case .predefined: splits = datasets[config.dataset.name]?.raw.predefinedSplits.count ?? 1
+      case .predefined: splits = raws[config.dataset.name]?.predefinedSplits.count ?? 1
       }
       expected[Self.configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
     }
@@ -197,7 +216,7 @@ public struct GraphClassificationExperiment: Sendable {
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
     log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
     let skippedRuns = configs.filter {
-      selected($0.path) && datasets[$0.config.dataset.name] == nil
+      selected($0.path) && datasets[DatasetKey($0.config.dataset)] == nil
     }.map {
       (runID: Self.configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
     }
