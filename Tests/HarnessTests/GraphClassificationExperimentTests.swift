@@ -43,9 +43,12 @@ final class GraphClassificationExperimentTests: XCTestCase {
     try write(
       "dataset,method,acc_mean,acc_std\nMUTAG,MinCutPool,80.0,1.0\n", "Experiments/tiny/paper.csv")
     try write(
+      "dataset,method,epoch_seconds,note\nMUTAG,MinCutPool,120,measured\n",
+      "Experiments/tiny/epochs.csv")
+    try write(
       """
       {"name": "tiny", "title": "Tiny", "seeds": [0], "paper_numbers": "Experiments/tiny/paper.csv",
-       "configs": ["Configs/mutag-mincut.json"]}
+       "epoch_seconds": "Experiments/tiny/epochs.csv", "configs": ["Configs/mutag-mincut.json"]}
       """, "Experiments/tiny/experiment.json")
   }
 
@@ -73,7 +76,13 @@ final class GraphClassificationExperimentTests: XCTestCase {
   func testOnlySelectedConfigsRunButEveryCellIsListed() throws {
     XCTAssertTrue(try runner(only: ["no-such-config"]).run().isEmpty)
     let table = try text("tiny.md")
-    XCTAssertTrue(table.contains("| MUTAG | MinCutPool | not run | 0/3 |"), table)
+    // No run finished: 3 runs × 120 s/epoch × 2 epochs (the config's maximum).
+    XCTAssertTrue(
+      table.contains(
+        "| MUTAG | MinCutPool | not run | 0/3 | ≈ 12 min (120.00 s/epoch × 2 epochs) |"),
+      table)
+    let summary = try text("summary.csv")
+    XCTAssertTrue(summary.contains(",0.20\n"), summary)
     XCTAssertFalse(
       FileManager.default.fileExists(
         atPath: root.appendingPathComponent("results/runs/mutag-mincut-split0-seed0.json").path))
@@ -104,11 +113,20 @@ final class GraphClassificationExperimentTests: XCTestCase {
     XCTAssertEqual(tested.sorted(), Array(0..<188))
     let table = try text("tiny.md")
     XCTAssertTrue(table.contains("| MUTAG | MinCutPool |"), table)
-    XCTAssertTrue(table.contains("| 3/3 | 80.0 ± 1.0 |"), table)
+    XCTAssertTrue(table.contains("| 3/3 |  | 80.0 ± 1.0 |"), table)
 
     // A run that selects no config still lists the stored runs.
     XCTAssertTrue(try runner(only: ["no-such-config"]).run().isEmpty)
-    XCTAssertTrue(try text("tiny.md").contains("| 3/3 | 80.0 ± 1.0 |"))
+    XCTAssertTrue(try text("tiny.md").contains("| 3/3 |  | 80.0 ± 1.0 |"))
+
+    // A partial cell says so and projects its missing run from its finished ones.
+    let third = root.appendingPathComponent("results/runs/mutag-mincut-split2-seed0.json")
+    try FileManager.default.removeItem(at: third)
+    XCTAssertTrue(try runner(only: ["no-such-config"]).run().isEmpty)
+    let partial = try text("tiny.md")
+    XCTAssertTrue(partial.contains("(partial) | 2/3 | ≈ "), partial)
+    XCTAssertTrue(partial.contains("(mean of its 2 runs) |"), partial)
+    XCTAssertTrue(try runner().run().isEmpty)  // computes the missing run again
 
     // Resumed: nothing recomputed; the records are untouched.
     let lines = Mutex<[String]>([])

@@ -15,6 +15,8 @@ struct ClassificationTables {
   let paper: [ClassificationPaperNumber]
   /// Reason a dataset was skipped, by dataset name.
   let skipped: [String: String]
+  /// Measured seconds per epoch by `EpochSeconds.key(dataset, method)`.
+  var epochSeconds: [String: Double] = [:]
 
   private func runs(_ config: String) -> [GraphClassificationResult] {
     results.filter { $0.config == config }.sorted {
@@ -53,10 +55,54 @@ struct ClassificationTables {
     return (mean, std, accuracies.count, expectedRuns[name] ?? 0)
   }
 
+  /// The epochs a run on `dataset` takes: the median over the finished
+  /// runs of that dataset, else over every finished run of the experiment
+  /// (early stopping ends most runs well before the maximum), or `nil`
+  /// before any run finished.
+  private func typicalEpochs(_ dataset: String) -> Double? {
+    func median(_ runs: [GraphClassificationResult]) -> Double? {
+      let epochs = runs.map(\.epochs).sorted()
+      guard !epochs.isEmpty else { return nil }
+      let middle = epochs.count / 2
+      return epochs.count % 2 == 1
+        ? Double(epochs[middle]) : Double(epochs[middle - 1] + epochs[middle]) / 2
+    }
+    return median(results.filter { $0.dataset == dataset }) ?? median(results)
+  }
+
+  /// Projected CPU seconds of a cell's missing runs and how: from the mean
+  /// time of its finished runs, else from its measured epoch time × the
+  /// typical epochs of its dataset (× the maximum epochs when no run
+  /// finished at all).
+  private func projection(_ name: String, _ config: RunConfig) -> (seconds: Double, basis: String)?
+  {
+    let c = cell(name)
+    let missing = Double(c.planned - c.done)
+    guard missing > 0 else { return nil }
+    let done = runs(name)
+    if !done.isEmpty {
+      let mean = done.map(\.seconds).reduce(0, +) / Double(done.count)
+      return (missing * mean, "mean of its \(done.count) run\(done.count == 1 ? "" : "s")")
+    }
+    guard let epoch = epochSeconds[EpochSeconds.key(config.dataset.name, config.method)] else {
+      return nil
+    }
+    if let epochs = typicalEpochs(config.dataset.name) {
+      return (missing * epoch * epochs, String(format: "%.2f s/epoch × %.0f epochs", epoch, epochs))
+    }
+    let epochs = Double(config.training.maxEpochs)
+    return (missing * epoch * epochs, String(format: "%.2f s/epoch × %.0f epochs", epoch, epochs))
+  }
+
+  private static func hours(_ seconds: Double) -> String {
+    seconds < 3600
+      ? String(format: "%.0f min", seconds / 60) : String(format: "%.1f h", seconds / 3600)
+  }
+
   func summaryCSV() -> String {
     var out =
       "dataset,method,config,runs_done,runs_planned,complete,acc_mean,acc_std,paper_mean,"
-      + "paper_std,delta\n"
+      + "paper_std,delta,projected_cpu_hours_left\n"
     for (name, config) in configs {
       let c = cell(name)
       let p = published(config.dataset.name, config.method)
@@ -66,6 +112,7 @@ struct ClassificationTables {
           config.dataset.name, config.method, name, "\(c.done)", "\(c.planned)",
           c.done == c.planned && c.planned > 0 ? "yes" : "no", f(c.mean), f(c.std), f(p?.mean),
           f(p?.std), f(p.map { c.mean - $0.mean }),
+          projection(name, config).map { String(format: "%.2f", $0.seconds / 3600) } ?? "",
         ].joined(separator: ",") + "\n"
     }
     return out
@@ -76,9 +123,13 @@ struct ClassificationTables {
     out +=
       "Test accuracy (%) at the weights of the best validation epoch, mean ± population std "
       + "over the runs done (folds × seeds); `runs` says how many of the planned runs are "
-      + "finished — a cell with fewer is partial, not a result. Published numbers: MinCutPool "
-      + "paper, Table 2.\n\n"
-    out += "| dataset | method | ours | runs | paper | Δ |\n|---|---|---|---|---|---|\n"
+      + "finished — a cell with fewer is partial, not a result; `left` projects the CPU time "
+      + "of its missing runs (one core each; from the cell's finished runs, else from its "
+      + "measured epoch time). Published numbers: MinCutPool paper, Table 2.\n\n"
+    out +=
+      "| dataset | method | ours | runs | left | paper | Δ |\n|---|---|---|---|---|---|---|\n"
+    var total = 0.0
+    var unknown = 0
     for (name, config) in configs {
       let dataset = config.dataset.name
       let p = published(dataset, config.method)
@@ -87,7 +138,7 @@ struct ClassificationTables {
           String(format: "%.1f", n.mean) + (n.std.map { String(format: " ± %.1f", $0) } ?? "")
         } ?? "–"
       if let reason = skipped[dataset] {
-        out += "| \(dataset) | \(config.method) | \(reason) | 0/? | \(paperText) | |\n"
+        out += "| \(dataset) | \(config.method) | \(reason) | 0/? | | \(paperText) | |\n"
         continue
       }
       let c = cell(name)
@@ -96,8 +147,23 @@ struct ClassificationTables {
         ? "not run"
         : String(format: "%.1f ± %.1f", c.mean, c.std) + (c.done < c.planned ? " (partial)" : "")
       let delta = c.done > 0 ? p.map { String(format: "%+.1f", c.mean - $0.mean) } ?? "" : ""
+      var left = ""
+      if c.done < c.planned {
+        if let (seconds, basis) = projection(name, config) {
+          left = "≈ \(Self.hours(seconds)) (\(basis))"
+          total += seconds
+        } else {
+          left = "not projected (no epoch time)"
+          unknown += 1
+        }
+      }
       out +=
-        "| \(dataset) | \(config.method) | \(ours) | \(c.done)/\(c.planned) | \(paperText) | \(delta) |\n"
+        "| \(dataset) | \(config.method) | \(ours) | \(c.done)/\(c.planned) | \(left) | \(paperText) | \(delta) |\n"
+    }
+    if total > 0 || unknown > 0 {
+      out +=
+        "\nProjected CPU time of all missing runs: ≈ \(Self.hours(total))"
+        + (unknown > 0 ? ", plus \(unknown) cell(s) without an epoch time" : "") + ".\n"
     }
     return out
   }

@@ -11,10 +11,15 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
   /// CSV of published numbers (dataset,k,method,nmi_mean,nmi_std,cs_mean,cs_std),
   /// relative to the repository root; `nil` when there is none to compare with.
   public var paperNumbers: String?
+  /// CSV of measured seconds per training epoch (dataset,method,epoch_seconds),
+  /// relative to the repository root: graph classification projects the time
+  /// of cells without a finished run from it. `nil`: no projection for them.
+  public var epochSeconds: String?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, title, configs, seeds
     case paperNumbers = "paper_numbers"
+    case epochSeconds = "epoch_seconds"
   }
 
   /// An experiment made on the fly (e.g. `gpool run CONFIG`).
@@ -35,6 +40,7 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     configs = try c.decode([String].self, forKey: .configs)
     seeds = try c.required(c.decodeIntegers(forKey: .seeds), .seeds)
     paperNumbers = try c.decodeIfPresent(String.self, forKey: .paperNumbers)
+    epochSeconds = try c.decodeIfPresent(String.self, forKey: .epochSeconds)
     try c.require(!configs.isEmpty, .configs, "lists no configs")
     try c.require(!seeds.isEmpty, .seeds, "lists no seeds")
     try c.require(seeds.allSatisfy { $0 >= 0 }, .seeds, "seeds must be non-negative")

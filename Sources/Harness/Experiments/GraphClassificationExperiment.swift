@@ -208,9 +208,12 @@ public struct GraphClassificationExperiment: Sendable {
         hashes[$0.config] == $0.configSHA256 ? $0 : nil
       }
     }
+    let epochSeconds =
+      try spec.epochSeconds.map { try EpochSeconds.load(from: resolve($0)) } ?? [:]
     let tables = ClassificationTables(
       spec: spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
-      results: results, expectedRuns: expected, paper: paper, skipped: skipped)
+      results: results, expectedRuns: expected, paper: paper, skipped: skipped,
+      epochSeconds: epochSeconds)
     try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
@@ -259,4 +262,28 @@ public struct ClassificationPaperNumber: Sendable, Equatable {
     }
     return numbers
   }
+}
+
+/// Measured seconds per training epoch of each (dataset, method), read from
+/// a CSV `dataset,method,epoch_seconds[,…]` (extra columns, e.g. how it was
+/// measured, are ignored).
+enum EpochSeconds {
+  static func load(from path: String) throws -> [String: Double] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw ConfigError(file: path, keyPath: "", message: "cannot read the epoch times")
+    }
+    var seconds: [String: Double] = [:]
+    for (index, line) in text.split(separator: "\n").enumerated().dropFirst() {
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+      guard fields.count >= 3, let value = Double(fields[2]), value > 0 else {
+        throw ConfigError(
+          file: path, keyPath: "",
+          message: "line \(index + 1): expected dataset,method,epoch_seconds (a positive number)")
+      }
+      seconds[key(fields[0], fields[1])] = value
+    }
+    return seconds
+  }
+
+  static func key(_ dataset: String, _ method: String) -> String { "\(dataset)/\(method)" }
 }
