@@ -43,12 +43,17 @@ public func blockTransposeProduct(_ a: Variable, _ b: Variable, offsets: [Int]) 
   precondition(
     y.rows == x.rows, "blockTransposeProduct: A has \(x.rows) rows, B has \(y.rows)")
   let (k, c, blocks) = (x.columns, y.columns, offsets.count - 1)
-  var out = Matrix(rows: blocks * k, columns: c)
+  // sgemm (β = 0) writes every block but those of empty graphs, zeroed here.
+  var out = Matrix(uninitializedRows: blocks * k, columns: c)
   x.storage.withUnsafeBufferPointer { px in
     y.storage.withUnsafeBufferPointer { py in
       out.storage.withUnsafeMutableBufferPointer { po in
         for g in 0..<blocks {
           let (start, n) = (offsets[g], offsets[g + 1] - offsets[g])
+          if n == 0 || c == 0 {
+            (po.baseAddress! + g * k * c).update(repeating: 0, count: k * c)
+            continue
+          }
           gemm(
             transposeA: true, transposeB: false, m: k, n: c, k: n,
             px.baseAddress! + start * k, lda: k, py.baseAddress! + start * c, ldb: c,
@@ -58,8 +63,10 @@ public func blockTransposeProduct(_ a: Variable, _ b: Variable, offsets: [Int]) 
     }
   }
   return a.tape.record(out, inputs: [a, b]) { grad, needs in
-    var ga = needs[0] ? Matrix(rows: x.rows, columns: k) : nil
-    var gb = needs[1] ? Matrix(rows: y.rows, columns: c) : nil
+    // Every row belongs to a non-empty block, so sgemm writes all of both
+    // (a zero-width operand leaves nothing to write).
+    var ga = needs[0] ? Matrix(rows: x.rows, columns: k, zeroedIf: c == 0) : nil
+    var gb = needs[1] ? Matrix(rows: y.rows, columns: c, zeroedIf: k == 0) : nil
     grad.storage.withUnsafeBufferPointer { pg in
       x.storage.withUnsafeBufferPointer { px in
         y.storage.withUnsafeBufferPointer { py in
@@ -107,7 +114,8 @@ public func blockDiagonalProduct(_ a: Variable, _ x: Variable, offsets: [Int]) -
       "blockDiagonalProduct: block \(g) has \(offsets[g + 1] - offsets[g]) rows, A only \(m) columns"
     )
   }
-  var out = Matrix(rows: xValue.rows, columns: c)
+  // Every row belongs to a non-empty block, so sgemm writes all of it.
+  var out = Matrix(rows: xValue.rows, columns: c, zeroedIf: false)
   blocksValue.storage.withUnsafeBufferPointer { pa in
     xValue.storage.withUnsafeBufferPointer { px in
       out.storage.withUnsafeMutableBufferPointer { po in
@@ -121,9 +129,13 @@ public func blockDiagonalProduct(_ a: Variable, _ x: Variable, offsets: [Int]) -
       }
     }
   }
+  // Blocks as wide as the matrix (all K×K after a pooler) leave no column
+  // of ∂A unwritten.
+  let fullWidth = (0..<blocks).allSatisfy { offsets[$0 + 1] - offsets[$0] == m }
   return a.tape.record(out, inputs: [a, x]) { grad, needs in
-    var ga = needs[0] ? Matrix(rows: blocksValue.rows, columns: m) : nil
-    var gx = needs[1] ? Matrix(rows: xValue.rows, columns: c) : nil
+    var ga =
+      needs[0] ? Matrix(rows: blocksValue.rows, columns: m, zeroedIf: !fullWidth || c == 0) : nil
+    var gx = needs[1] ? Matrix(rows: xValue.rows, columns: c, zeroedIf: false) : nil
     grad.storage.withUnsafeBufferPointer { pg in
       blocksValue.storage.withUnsafeBufferPointer { pa in
         xValue.storage.withUnsafeBufferPointer { px in
@@ -283,12 +295,11 @@ public func blockOrthogonalityDistances(_ a: Variable) -> Variable {
         for q in base..<(base + size) { total += Double(ms[q]) * Double(ms[q]) }
         norms[g] = Float(total.squareRoot())
         guard norms[g] > 0 else { continue }
+        let inverse = 1 / norms[g]
+        for q in base..<(base + size) { es[q] = ms[q] * inverse }
+        for i in 0..<k { es[base + i * (k + 1)] -= diagonal }
         var distance = 0.0
-        for q in base..<(base + size) {
-          es[q] = ms[q] / norms[g]
-          if (q - base) % (k + 1) == 0 { es[q] -= diagonal }
-          distance += Double(es[q]) * Double(es[q])
-        }
+        for q in base..<(base + size) { distance += Double(es[q]) * Double(es[q]) }
         distances[g] = Float(distance.squareRoot())
       }
     }
@@ -299,16 +310,16 @@ public func blockOrthogonalityDistances(_ a: Variable) -> Variable {
     d.storage.withUnsafeMutableBufferPointer { ds in
       errors.withUnsafeBufferPointer { es in
         for g in 0..<blocks where norms[g] > 0 && distances[g] > 0 {
-          let base = g * size
-          func u(_ q: Int) -> Float { es[q] + ((q - base) % (k + 1) == 0 ? diagonal : 0) }
-          // ⟨E/o, U⟩ over the block
-          var projection: Float = 0
-          for q in base..<(base + size) { projection += es[q] * u(q) }
-          projection /= distances[g]
+          let (base, distance) = (g * size, distances[g])
+          // ⟨E/o, U⟩ = (‖E‖² + Tr(E)/√K)/o = o + Tr(E)/(√K·o)
+          var trace: Float = 0
+          for i in 0..<k { trace += es[base + i * (k + 1)] }
+          let projection = distance + trace * diagonal / distance
           let scale = grad.storage[g] / norms[g]
-          for q in base..<(base + size) {
-            ds[q] = scale * (es[q] / distances[g] - projection * u(q))
-          }
+          // ∂o/∂M = (E/o − ⟨E/o, U⟩U)/‖M‖ with U = E + I/√K
+          let onE = scale * (1 / distance - projection)
+          for q in base..<(base + size) { ds[q] = es[q] * onE }
+          for i in 0..<k { ds[base + i * (k + 1)] -= scale * projection * diagonal }
         }
       }
     }
@@ -353,9 +364,11 @@ public func normalizedBlocks(
   let scales = degrees.map { 1 / (max($0, 0).squareRoot() + epsilon) }
   var out = masked
   out.storage.withUnsafeMutableBufferPointer { o in
-    for row in 0..<m.rows {
-      let (first, ci) = (firstRow[row], scales[row])
-      for j in 0..<size[row] { o[row * width + j] *= ci * scales[first + j] }
+    scales.withUnsafeBufferPointer { c in
+      for row in 0..<m.rows {
+        let (block, ci, o) = (c.baseAddress! + firstRow[row], c[row], o.baseAddress! + row * width)
+        for j in 0..<size[row] { o[j] *= ci * block[j] }
+      }
     }
   }
   return a.tape.record(out, inputs: [a]) { grad, _ in
@@ -364,26 +377,33 @@ public func normalizedBlocks(
     var d = Matrix(rows: m.rows, columns: width)
     grad.storage.withUnsafeBufferPointer { gs in
       masked.storage.withUnsafeBufferPointer { am in
-        scaleGradients.withUnsafeMutableBufferPointer { sg in
-          for row in 0..<m.rows {
-            let first = firstRow[row]
-            for j in 0..<size[row] {
-              let product = gs[row * width + j] * am[row * width + j]
-              sg[row] += product * scales[first + j]
-              sg[first + j] += product * scales[row]
+        scales.withUnsafeBufferPointer { c in
+          scaleGradients.withUnsafeMutableBufferPointer { sg in
+            for row in 0..<m.rows {
+              let (first, ci) = (firstRow[row], c[row])
+              let (g, a) = (gs.baseAddress! + row * width, am.baseAddress! + row * width)
+              let (block, column) = (c.baseAddress! + first, sg.baseAddress! + first)
+              var rowSum: Float = 0
+              for j in 0..<size[row] {
+                let product = g[j] * a[j]
+                rowSum += product * block[j]
+                column[j] += product * ci
+              }
+              sg[row] += rowSum
             }
           }
-        }
-        d.storage.withUnsafeMutableBufferPointer { ds in
-          for row in 0..<m.rows {
-            let (first, ci) = (firstRow[row], scales[row])
-            let rowTerm =
-              degrees[row] > 0
-              ? -scaleGradients[row] * ci * ci / (2 * degrees[row].squareRoot()) : 0
-            for j in 0..<size[row] {
-              ds[row * width + j] = gs[row * width + j] * ci * scales[first + j] + rowTerm
+          d.storage.withUnsafeMutableBufferPointer { ds in
+            for row in 0..<m.rows {
+              let (first, ci) = (firstRow[row], c[row])
+              let rowTerm =
+                degrees[row] > 0
+                ? -scaleGradients[row] * ci * ci / (2 * degrees[row].squareRoot()) : 0
+              let (g, out, block) = (
+                gs.baseAddress! + row * width, ds.baseAddress! + row * width, c.baseAddress! + first
+              )
+              for j in 0..<size[row] { out[j] = g[j] * ci * block[j] + rowTerm }
+              if zeroingDiagonal { out[row - first] = 0 }
             }
-            if zeroingDiagonal { ds[row * width + row - first] = 0 }
           }
         }
       }

@@ -32,6 +32,16 @@ public struct Matrix: Equatable, Sendable, CustomStringConvertible {
     }
   }
 
+  /// A zero matrix when `zeroed`, else one with uninitialised elements for
+  /// a kernel that writes every element (see `init(uninitializedRows:columns:)`).
+  init(rows: Int, columns: Int, zeroedIf zeroed: Bool) {
+    if zeroed {
+      self.init(rows: rows, columns: columns)
+    } else {
+      self.init(uninitializedRows: rows, columns: columns)
+    }
+  }
+
   /// A matrix over existing row-major `storage`.
   public init(rows: Int, columns: Int, storage: [Float]) {
     precondition(
