@@ -86,18 +86,13 @@ extension DiffPool: Pooler {
   public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
     if input.segments.count > 1 { return try batched(input, tape: tape) }
     let build = input.buildsPooledGraph
-    let pooling = tape.parameter(poolingKernel)
     let s: Variable
     let z: Variable?
     let linkLoss: Variable
     let pooledAdjacency: Variable?
     switch input.adjacency {
     case .sparse(let graph):
-      let filter = graph.diffPoolFilter
-      s = softmax(matmul(filter, input.features.times(pooling)))
-      z =
-        build
-        ? activation(matmul(filter, input.features.times(tape.parameter(embeddingKernel)))) : nil
+      (s, z) = sparseAssignments(graph, input.features, build: build, tape: tape)
       linkLoss = Self.linkPredictionLoss(
         assignments: s, adjacency: graph.adjacency,
         divideByNodeCountSquared: divideLinkLossByNodeCountSquared)
@@ -108,7 +103,7 @@ extension DiffPool: Pooler {
       }
       let filter = normalizePooledAdjacency(
         a + tape.constant(Matrix.identity(a.rows)), epsilon: 1e-7)
-      s = softmax(matmul(filter, matmul(x, pooling)))
+      s = softmax(matmul(filter, matmul(x, tape.parameter(poolingKernel))))
       z = build ? activation(matmul(filter, matmul(x, tape.parameter(embeddingKernel)))) : nil
       linkLoss = Self.linkPredictionLoss(
         assignments: s, denseAdjacency: a,
@@ -124,6 +119,17 @@ extension DiffPool: Pooler {
       ])
   }
 
+  /// S = softmax(F X W_pool) and, when the pooled graph is built,
+  /// Z = act(F X W_emb) with F the (block-diagonal) sparse filter.
+  private func sparseAssignments(
+    _ graph: SparseGraph, _ x: NodeFeatures, build: Bool, tape: Tape
+  ) -> (Variable, Variable?) {
+    let filter = graph.diffPoolFilter
+    let s = softmax(matmul(filter, x.times(tape.parameter(poolingKernel))))
+    let z = build ? activation(matmul(filter, x.times(tape.parameter(embeddingKernel)))) : nil
+    return (s, z)
+  }
+
   /// The batch of B > 1 graphs, each term for all graphs in one op. With
   /// F the block-diagonal filter (one sparse matrix, or `normalizedBlocks`
   /// of the dense blocks plus I), S and Z are one product each;
@@ -136,18 +142,13 @@ extension DiffPool: Pooler {
     let (graphs, offsets) = (segments.count, segments.offsets)
     let nodeGraph = segments.segmentIDs
     let build = input.buildsPooledGraph
-    let pooling = tape.parameter(poolingKernel)
     let s: Variable
     let z: Variable?
     let propagated: Variable  // AS
     let adjacencySquaredNorms: Variable  // ‖A_g‖², B×1
     switch input.adjacency {
     case .sparse(let graph):
-      let filter = graph.diffPoolFilter
-      s = softmax(matmul(filter, input.features.times(pooling)))
-      z =
-        build
-        ? activation(matmul(filter, input.features.times(tape.parameter(embeddingKernel)))) : nil
+      (s, z) = sparseAssignments(graph, input.features, build: build, tape: tape)
       propagated = matmul(graph.adjacency, s)
       var norms = [Float](repeating: 0, count: graphs)
       let a = graph.adjacency
@@ -173,7 +174,8 @@ extension DiffPool: Pooler {
       }
       let filter = normalizedBlocks(
         a + tape.constant(identities), offsets: offsets, epsilon: 1e-7, zeroingDiagonal: false)
-      s = softmax(blockDiagonalProduct(filter, matmul(x, pooling), offsets: offsets))
+      s = softmax(
+        blockDiagonalProduct(filter, matmul(x, tape.parameter(poolingKernel)), offsets: offsets))
       z =
         build
         ? activation(

@@ -32,6 +32,36 @@ private func gemm(
     Int32(max(1, ldc)))
 }
 
+/// Per block g, out_g = op(A_g) · X_g (n_g×C) for the n_g×n_g square A_g
+/// in the first n_g columns of block g's rows of `a`; each operand with its
+/// own row stride (leading dimension), so halves of wider matrices work in
+/// place.
+private func blockSquareProducts(
+  transposeA: Bool, offsets: [Int], columns c: Int, _ a: UnsafePointer<Float>, lda: Int,
+  _ x: UnsafePointer<Float>, ldx: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
+) {
+  for g in 0..<(offsets.count - 1) {
+    let (start, n) = (offsets[g], offsets[g + 1] - offsets[g])
+    gemm(
+      transposeA: transposeA, transposeB: false, m: n, n: c, k: n, a + start * lda, lda: lda,
+      x + start * ldx, ldb: ldx, out + start * ldo, ldc: ldo)
+  }
+}
+
+/// Per block g, out_g = G_g · X_gᵀ (n_g×n_g, in the first n_g columns of
+/// block g's rows of `out`): the gradient of a block-square product.
+private func blockOuterProducts(
+  offsets: [Int], columns c: Int, _ g: UnsafePointer<Float>, ldg: Int,
+  _ x: UnsafePointer<Float>, ldx: Int, _ out: UnsafeMutablePointer<Float>, ldo: Int
+) {
+  for b in 0..<(offsets.count - 1) {
+    let (start, n) = (offsets[b], offsets[b + 1] - offsets[b])
+    gemm(
+      transposeA: false, transposeB: true, m: n, n: n, k: c, g + start * ldg, lda: ldg,
+      x + start * ldx, ldb: ldx, out + start * ldo, ldc: ldo)
+  }
+}
+
 /// Per block g, A_gᵀ B_g (K×C) with A_g, B_g the rows of block g of `a`
 /// (N×K) and `b` (N×C), stacked into a (B·K)×C result: SᵀX, SᵀS or SᵀÃS of
 /// every graph of a batch at once (result block g is rows g·K ..< (g+1)·K).
@@ -119,13 +149,9 @@ public func blockDiagonalProduct(_ a: Variable, _ x: Variable, offsets: [Int]) -
   blocksValue.storage.withUnsafeBufferPointer { pa in
     xValue.storage.withUnsafeBufferPointer { px in
       out.storage.withUnsafeMutableBufferPointer { po in
-        for g in 0..<blocks {
-          let (start, n) = (offsets[g], offsets[g + 1] - offsets[g])
-          gemm(
-            transposeA: false, transposeB: false, m: n, n: c, k: n,
-            pa.baseAddress! + start * m, lda: m, px.baseAddress! + start * c, ldb: c,
-            po.baseAddress! + start * c, ldc: c)
-        }
+        blockSquareProducts(
+          transposeA: false, offsets: offsets, columns: c, pa.baseAddress!, lda: m,
+          px.baseAddress!, ldx: c, po.baseAddress!, ldo: c)
       }
     }
   }
@@ -139,22 +165,15 @@ public func blockDiagonalProduct(_ a: Variable, _ x: Variable, offsets: [Int]) -
     grad.storage.withUnsafeBufferPointer { pg in
       blocksValue.storage.withUnsafeBufferPointer { pa in
         xValue.storage.withUnsafeBufferPointer { px in
-          for g in 0..<blocks {
-            let (start, n) = (offsets[g], offsets[g + 1] - offsets[g])
-            ga?.storage.withUnsafeMutableBufferPointer { pga in
-              // G_g (n×C) · X_gᵀ (C×n) into the first n columns
-              gemm(
-                transposeA: false, transposeB: true, m: n, n: n, k: c,
-                pg.baseAddress! + start * c, lda: c, px.baseAddress! + start * c, ldb: c,
-                pga.baseAddress! + start * m, ldc: m)
-            }
-            gx?.storage.withUnsafeMutableBufferPointer { pgx in
-              // A_gᵀ (n×n) · G_g (n×C)
-              gemm(
-                transposeA: true, transposeB: false, m: n, n: c, k: n,
-                pa.baseAddress! + start * m, lda: m, pg.baseAddress! + start * c, ldb: c,
-                pgx.baseAddress! + start * c, ldc: c)
-            }
+          ga?.storage.withUnsafeMutableBufferPointer { pga in
+            blockOuterProducts(
+              offsets: offsets, columns: c, pg.baseAddress!, ldg: c, px.baseAddress!, ldx: c,
+              pga.baseAddress!, ldo: m)
+          }
+          gx?.storage.withUnsafeMutableBufferPointer { pgx in
+            blockSquareProducts(
+              transposeA: true, offsets: offsets, columns: c, pa.baseAddress!, lda: m,
+              pg.baseAddress!, ldx: c, pgx.baseAddress!, ldo: c)
           }
         }
       }
@@ -448,13 +467,9 @@ public func blockGraphConvolutionWithSkip(
   z.storage.withUnsafeMutableBufferPointer { zs in
     p.storage.withUnsafeBufferPointer { ps in
       av.storage.withUnsafeBufferPointer { pa in
-        for g in 0..<blockCount {
-          let (start, size) = (offsets[g], offsets[g + 1] - offsets[g])
-          gemm(
-            transposeA: false, transposeB: false, m: size, n: c, k: size,
-            pa.baseAddress! + start * m, lda: m, ps.baseAddress! + start * width, ldb: width,
-            zs.baseAddress! + start * c, ldc: c)
-        }
+        blockSquareProducts(
+          transposeA: false, offsets: offsets, columns: c, pa.baseAddress!, lda: m,
+          ps.baseAddress!, ldx: width, zs.baseAddress!, ldo: c)
       }
       b.storage.withUnsafeBufferPointer { bs in
         for i in 0..<n {
@@ -479,18 +494,13 @@ public func blockGraphConvolutionWithSkip(
       dz.storage.withUnsafeBufferPointer { d in
         av.storage.withUnsafeBufferPointer { pa in
           p.storage.withUnsafeBufferPointer { ps in
-            for g in 0..<blockCount {
-              let (start, size) = (offsets[g], offsets[g + 1] - offsets[g])
-              gemm(
-                transposeA: true, transposeB: false, m: size, n: c, k: size,
-                pa.baseAddress! + start * m, lda: m, d.baseAddress! + start * c, ldb: c,
-                out.baseAddress! + start * width, ldc: width)
-              da?.storage.withUnsafeMutableBufferPointer { pda in
-                gemm(
-                  transposeA: false, transposeB: true, m: size, n: size, k: c,
-                  d.baseAddress! + start * c, lda: c, ps.baseAddress! + start * width,
-                  ldb: width, pda.baseAddress! + start * m, ldc: m)
-              }
+            blockSquareProducts(
+              transposeA: true, offsets: offsets, columns: c, pa.baseAddress!, lda: m,
+              d.baseAddress!, ldx: c, out.baseAddress!, ldo: width)
+            da?.storage.withUnsafeMutableBufferPointer { pda in
+              blockOuterProducts(
+                offsets: offsets, columns: c, d.baseAddress!, ldg: c, ps.baseAddress!,
+                ldx: width, pda.baseAddress!, ldo: m)
             }
           }
         }
