@@ -82,7 +82,7 @@ final class GraphClassificationExperimentTests: XCTestCase {
         "| MUTAG | MinCutPool | not run | 0/3 | ≈ 12 min (120.00 s/epoch × 2 epochs) |"),
       table)
     let summary = try text("summary.csv")
-    XCTAssertTrue(summary.contains(",0.20\n"), summary)
+    XCTAssertTrue(summary.contains(",0.20,,\n"), summary)
     XCTAssertFalse(
       FileManager.default.fileExists(
         atPath: root.appendingPathComponent("results/runs/mutag-mincut-split0-seed0.json").path))
@@ -114,6 +114,9 @@ final class GraphClassificationExperimentTests: XCTestCase {
     let table = try text("tiny.md")
     XCTAssertTrue(table.contains("| MUTAG | MinCutPool |"), table)
     XCTAssertTrue(table.contains("| 3/3 |  | 80.0 ± 1.0 |"), table)
+    // The only complete cell of its dataset is its best: bold, p = 1.
+    XCTAssertTrue(table.contains("| MUTAG | MinCutPool | **"), table)
+    XCTAssertTrue(try text("summary.csv").contains(",1.0000,yes\n"))
 
     // A run that selects no config still lists the stored runs.
     XCTAssertTrue(try runner(only: ["no-such-config"]).run().isEmpty)

@@ -55,6 +55,28 @@ struct ClassificationTables {
     return (mean, std, accuracies.count, expectedRuns[name] ?? 0)
   }
 
+  /// Per complete cell of a dataset, Welch's two-sided p-value against the
+  /// dataset's best complete cell (by mean) and whether it is marked bold:
+  /// the best, and every cell not significantly worse (p ≥ 0.05), as the
+  /// paper marks Table 2. Partial cells take no part.
+  private func significance(_ name: String, _ config: RunConfig) -> (p: Double, bold: Bool)? {
+    func complete(_ n: String) -> Bool {
+      let c = cell(n)
+      return c.planned > 0 && c.done == c.planned
+    }
+    guard complete(name) else { return nil }
+    let peers = configs.filter {
+      $0.config.dataset.name == config.dataset.name && complete($0.name)
+    }
+    guard let best = peers.max(by: { cell($0.name).mean < cell($1.name).mean }) else { return nil }
+    if best.name == name { return (1, true) }
+    let accuracies = { (n: String) in runs(n).map { 100 * $0.testAccuracy } }
+    guard let test = WelchTest.twoSided(accuracies(best.name), accuracies(name)) else {
+      return nil
+    }
+    return (test.pValue, test.pValue >= 0.05)
+  }
+
   /// The epochs a run on `dataset` takes: the median over the finished
   /// runs of that dataset, else over every finished run of the experiment
   /// (early stopping ends most runs well before the maximum), or `nil`
@@ -102,7 +124,7 @@ struct ClassificationTables {
   func summaryCSV() -> String {
     var out =
       "dataset,method,config,runs_done,runs_planned,complete,acc_mean,acc_std,paper_mean,"
-      + "paper_std,delta,projected_cpu_hours_left\n"
+      + "paper_std,delta,projected_cpu_hours_left,welch_p_vs_best,bold\n"
     for (name, config) in configs {
       let c = cell(name)
       let p = published(config.dataset.name, config.method)
@@ -113,6 +135,8 @@ struct ClassificationTables {
           c.done == c.planned && c.planned > 0 ? "yes" : "no", f(c.mean), f(c.std), f(p?.mean),
           f(p?.std), f(p.map { c.mean - $0.mean }),
           projection(name, config).map { String(format: "%.2f", $0.seconds / 3600) } ?? "",
+          significance(name, config).map { String(format: "%.4f", $0.p) } ?? "",
+          significance(name, config).map { $0.bold ? "yes" : "no" } ?? "",
         ].joined(separator: ",") + "\n"
     }
     return out
@@ -125,7 +149,10 @@ struct ClassificationTables {
       + "over the runs done (folds × seeds); `runs` says how many of the planned runs are "
       + "finished — a cell with fewer is partial, not a result; `left` projects the CPU time "
       + "of its missing runs (one core each; from the cell's finished runs, else from its "
-      + "measured epoch time). Published numbers: MinCutPool paper, Table 2.\n\n"
+      + "measured epoch time). **Bold**: per dataset, among the complete cells, the best mean "
+      + "and every method not significantly worse than it (two-sided Welch t-test over the "
+      + "runs, p ≥ 0.05; the p-values are in `summary.csv`), as the paper marks its Table 2. "
+      + "Published numbers: MinCutPool paper, Table 2.\n\n"
     out +=
       "| dataset | method | ours | runs | left | paper | Δ |\n|---|---|---|---|---|---|---|\n"
     var total = 0.0
@@ -142,10 +169,11 @@ struct ClassificationTables {
         continue
       }
       let c = cell(name)
-      let ours =
+      var ours =
         c.done == 0
         ? "not run"
         : String(format: "%.1f ± %.1f", c.mean, c.std) + (c.done < c.planned ? " (partial)" : "")
+      if significance(name, config)?.bold == true { ours = "**\(ours)**" }
       let delta = c.done > 0 ? p.map { String(format: "%+.1f", c.mean - $0.mean) } ?? "" : ""
       var left = ""
       if c.done < c.planned {
