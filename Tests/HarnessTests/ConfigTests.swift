@@ -1,6 +1,7 @@
 import Foundation
 import GraphData
 import Harness
+import Pooling
 import XCTest
 
 final class ConfigTests: XCTestCase {
@@ -137,6 +138,35 @@ final class ConfigTests: XCTestCase {
       classification(#"{"name": "PROTEINS", "features": {"degre": "none"}}"#), "unknown.json")
     XCTAssertThrowsError(try RunConfig.load(from: unknown)) {
       XCTAssertTrue("\($0)".contains("degre"), "\($0)")
+    }
+  }
+
+  /// Selection poolers parse with their defaults and are refused where a
+  /// soft assignment is needed (node clustering).
+  func testSelectionPoolerKeys() throws {
+    let spec = try JSONDecoder().decode(
+      [LayerSpec].self,
+      from: Data(
+        #"[{"type": "sagpool"}, {"type": "topk", "ratio": 0.25, "connectivity": "induced"}]"#.utf8))
+    guard case .sagpool(let sag) = spec[0], case .topk(let topk) = spec[1] else {
+      return XCTFail("\(spec)")
+    }
+    XCTAssertEqual([sag.ratio, topk.ratio], [0.5, 0.25])
+    XCTAssertEqual(sag.connectivity, .squared)
+    XCTAssertEqual(topk.connectivity, .induced)
+    let clustering = try write(
+      valid.replacingOccurrences(of: #"{"type": "mincut", "k": 7}"#, with: #"{"type": "topk"}"#),
+      "topk.json")
+    XCTAssertThrowsError(try RunConfig.load(from: clustering)) {
+      XCTAssertTrue("\($0)".contains("'model[1]'"), "\($0)")
+      XCTAssertTrue("\($0)".contains("selects nodes"), "\($0)")
+    }
+    let badRatio = try write(
+      valid.replacingOccurrences(
+        of: #"{"type": "mincut", "k": 7}"#, with: #"{"type": "topk", "ratio": 1.5}"#),
+      "ratio.json")
+    XCTAssertThrowsError(try RunConfig.load(from: badRatio)) {
+      XCTAssertTrue("\($0)".contains("'model[1].ratio'"), "\($0)")
     }
   }
 

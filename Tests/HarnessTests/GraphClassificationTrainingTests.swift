@@ -73,15 +73,28 @@ final class GraphClassificationTrainingTests: XCTestCase {
     XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
   }
 
+  func testTopKAndSAGPoolClassifiersLearnRingsFromCliques() throws {
+    for type in ["topk", "sagpool"] {
+      for connectivity in ["squared", "induced"] {
+        let outcome = try trainAndTest(
+          pool: #"{"type": "\#(type)", "ratio": 0.5, "connectivity": "\#(connectivity)"}"#)
+        XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(type) \(connectivity): \(outcome)")
+      }
+    }
+  }
+
   /// One training step of each pooled classifier leaves no tape behind (a
   /// pullback that captured a variable would keep every step alive).
   func testATrainingStepFreesItsTape() throws {
     let dataset = Self.ringsAndCliques(count: 8, seed: 3)
-    for pool in ["mincut", "diffpool"] {
+    for pool in ["mincut", "diffpool", "topk", "sagpool"] {
       func level(_ ratio: String) -> String {
-        pool == "mincut"
-          ? #"{"type": "mincut", "k_ratio": \#(ratio), "mlp_hidden": [4], "l2": 1e-4}"#
-          : #"{"type": "diffpool", "k_ratio": \#(ratio), "channels": 4, "activation": "relu", "l2": 1e-4}"#
+        switch pool {
+        case "mincut": #"{"type": "mincut", "k_ratio": \#(ratio), "mlp_hidden": [4], "l2": 1e-4}"#
+        case "diffpool":
+          #"{"type": "diffpool", "k_ratio": \#(ratio), "channels": 4, "activation": "relu", "l2": 1e-4}"#
+        default: #"{"type": "\#(pool)", "ratio": 0.5, "l2": 1e-4}"#
+        }
       }
       let json =
         #"[{"type": "gcs", "units": 4, "activation": "relu"}, "# + level("0.5")

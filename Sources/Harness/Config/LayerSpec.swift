@@ -10,10 +10,14 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case gcs(GCSSpec)
   case mincut(MinCutSpec)
   case diffpool(DiffPoolSpec)
+  case topk(SelectionPoolSpec)
+  case sagpool(SelectionPoolSpec)
   case readout(ReadoutSpec)
   case dense(DenseSpec)
 
-  public static let typeNames = ["gcs", "mincut", "diffpool", "readout", "dense"]
+  public static let typeNames = [
+    "gcs", "mincut", "diffpool", "topk", "sagpool", "readout", "dense",
+  ]
 
   enum TypeKey: String, CodingKey { case type }
 
@@ -23,6 +27,8 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case "gcs": self = .gcs(try GCSSpec(from: decoder))
     case "mincut": self = .mincut(try MinCutSpec(from: decoder))
     case "diffpool": self = .diffpool(try DiffPoolSpec(from: decoder))
+    case "topk": self = .topk(try SelectionPoolSpec(from: decoder))
+    case "sagpool": self = .sagpool(try SelectionPoolSpec(from: decoder))
     case "readout": self = .readout(try ReadoutSpec(from: decoder))
     case "dense": self = .dense(try DenseSpec(from: decoder))
     default:
@@ -39,18 +45,14 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case .gcs(let spec): try spec.encode(to: encoder)
     case .mincut(let spec): try spec.encode(to: encoder)
     case .diffpool(let spec): try spec.encode(to: encoder)
+    case .topk(let spec), .sagpool(let spec): try spec.encode(to: encoder)
     case .readout(let spec): try spec.encode(to: encoder)
     case .dense(let spec): try spec.encode(to: encoder)
     }
   }
 
   /// Whether this layer pools (ends a clustering model).
-  public var isPooling: Bool {
-    switch self {
-    case .mincut, .diffpool: true
-    case .gcs, .readout, .dense: false
-    }
-  }
+  public var isPooling: Bool { pooling != nil }
 }
 
 /// The readout of graph classification: one row per graph, the mean (or
@@ -217,6 +219,35 @@ public struct DiffPoolSpec: Codable, Sendable, Equatable {
     try c.require(
       (1...LayerLimits.width).contains(channels ?? 1), .channels,
       "must be in 1…\(LayerLimits.width), got \(channels ?? 0)")
+  }
+}
+
+/// Top-K or SAGPool (the `type` tells which): keep ⌈ratio·N_g⌉ nodes of
+/// each graph by a learned score, gate them by tanh(score), connect them
+/// by `connectivity`. Graph classification only (no soft assignment to
+/// score as clusters).
+public struct SelectionPoolSpec: Codable, Sendable, Equatable {
+  public var type: String
+  /// Fraction of each graph's nodes kept (default 0.5, the paper's).
+  public var ratio: Double
+  /// `squared`: (A·A)[idx, idx] (the paper's code, default); `induced`:
+  /// A[idx, idx] (PyG).
+  public var connectivity: SelectionConnectivity
+  /// λ of the L2 penalty on the score's weight vector (default 0, as the
+  /// paper's code).
+  public var l2: Float
+
+  enum CodingKeys: String, CodingKey, CaseIterable { case type, ratio, connectivity, l2 }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    type = try c.decode(String.self, forKey: .type)
+    ratio = try c.decodeIfPresent(Double.self, forKey: .ratio) ?? 0.5
+    connectivity =
+      try c.decodeIfPresent(SelectionConnectivity.self, forKey: .connectivity) ?? .squared
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
+    try c.require(ratio > 0 && ratio <= 1, .ratio, "must be in (0, 1], got \(ratio)")
+    try c.require(l2 >= 0 && l2 <= 1e3, .l2, "must be in [0, 1000], got \(l2)")
   }
 }
 

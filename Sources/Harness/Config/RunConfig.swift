@@ -90,19 +90,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     // keys that only shape the pooled graph would change nothing.
     if task == .nodeClustering, let layers = model {
       for (index, layer) in layers.enumerated() {
-        let dead: [String]
-        switch layer {
-        case .mincut(let spec):
-          dead =
-            (spec.poolEpsilon == nil ? [] : ["pool_epsilon"])
-            + (spec.kRatio == nil ? [] : ["k_ratio"]) + (spec.l2 == 0 ? [] : ["l2"])
-        case .diffpool(let spec):
-          dead =
-            (spec.channels == nil ? [] : ["channels"])
-            + (spec.activation == nil ? [] : ["activation"])
-            + (spec.kRatio == nil ? [] : ["k_ratio"]) + (spec.l2 == 0 ? [] : ["l2"])
-        case .gcs, .readout, .dense: dead = []
-        }
+        let dead = layer.pooling?.keysIgnoredInNodeClustering ?? []
         if let key = dead.first {
           throw LocatedConfigProblem(
             codingPath: [
@@ -152,14 +140,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
           message: "a node-clustering model is gcs layers followed by exactly one pooling layer "
             + "(mincut or diffpool) at the end")
       }
+      if layers.last!.pooling?.clustersNodes == false {
+        throw LocatedConfigProblem(
+          codingPath: [CodingKeys.model, AnyCodingKey(intValue: layers.count - 1)],
+          message: "selects nodes instead of assigning them to clusters; node clustering needs "
+            + "a soft pooler (mincut or diffpool)")
+      }
     }
     for (index, layer) in (model ?? []).enumerated() {
-      let both: Bool
-      switch layer {
-      case .mincut(let spec): both = spec.k != nil && spec.kRatio != nil
-      case .diffpool(let spec): both = spec.k != nil && spec.kRatio != nil
-      case .gcs, .readout, .dense: both = false
-      }
+      let both = layer.pooling?.givesBothSizes ?? false
       if both {
         throw LocatedConfigProblem(
           codingPath: [
@@ -210,16 +199,16 @@ public struct RunConfig: Codable, Sendable, Equatable {
   static func lossTerms(_ layers: [LayerSpec]) -> [String] {
     var names: [String] = []
     for layer in layers {
+      if let pooling = layer.pooling {
+        names += pooling.lossTermNames
+        if pooling.l2 > 0, !names.contains("l2") { names.append("l2") }
+        continue
+      }
       switch layer {
       case .gcs(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
       case .dense(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
       case .readout: break
-      case .mincut(let spec):
-        names += ["cut", "orthogonality"]
-        if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
-      case .diffpool(let spec):
-        names += ["link_prediction", "entropy"]
-        if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
+      default: break  // poolers above
       }
     }
     return names

@@ -119,12 +119,7 @@ public struct NodeClusteringExperiment: Sendable {
     for item in items {
       guard let dataset = datasets[DatasetKey(item.config.dataset).id] else { continue }
       for (index, layer) in (item.config.model ?? []).enumerated() {
-        let k: Int?
-        switch layer {
-        case .mincut(let spec): k = spec.k
-        case .diffpool(let spec): k = spec.k
-        case .gcs, .readout, .dense: k = nil
-        }
+        let k = layer.pooling?.fixedClusterCount
         if let k, k > dataset.nodeCount {
           throw ConfigError(
             file: item.configPath, keyPath: "model[\(index)].k",

@@ -65,6 +65,20 @@ public struct GraphClassifier {
     var clusters: [Int] = []
     for (index, spec) in specs.enumerated() {
       let afterReadout = index > readoutIndex
+      // Every pooler goes through its spec's `PoolingLayerSpec`; no pooler
+      // is named here.
+      if let pooling = spec.pooling {
+        guard !afterReadout else {
+          throw PoolingError("layer \(index): a pooler after the readout has no graph to pool")
+        }
+        let made = pooling.make(
+          name: "pool\(index)", inputFeatures: width, classCount: classCount,
+          averageNodes: averageNodes, random: &random)
+        built.append(.pool(made.pooler, l2: pooling.l2))
+        clusters.append(made.clusterCount)
+        width = made.outputFeatures
+        continue
+      }
       switch spec {
       case .gcs(let gcs):
         guard !afterReadout else {
@@ -77,22 +91,6 @@ public struct GraphClassifier {
               activation: gcs.activation, initializer: gcs.kernelInitializer, random: &random),
             l2: gcs.l2))
         width = gcs.units
-      case .mincut, .diffpool:
-        guard !afterReadout else {
-          throw PoolingError("layer \(index): a pooler after the readout has no graph to pool")
-        }
-        let (pooler, k) = PoolerFactory.make(
-          spec, name: "pool\(index)", inputFeatures: width, classCount: classCount,
-          averageNodes: averageNodes, random: &random)
-        let l2: Float =
-          switch spec {
-          case .mincut(let s): s.l2
-          case .diffpool(let s): s.l2
-          default: 0
-          }
-        built.append(.pool(pooler, l2: l2))
-        clusters.append(k)
-        if case .diffpool(let s) = spec { width = s.channels ?? 16 }
       case .readout(let readout):
         built.append(.readout(readout.mode))
       case .dense(let dense):
@@ -103,6 +101,7 @@ public struct GraphClassifier {
               name: "dense\(index)", inputFeatures: width, units: units,
               activation: dense.activation, random: &random), l2: dense.l2))
         width = units
+      default: preconditionFailure("layer \(index): a pooling layer without a PoolingLayerSpec")
       }
     }
     layers = built

@@ -94,6 +94,8 @@ public struct MemoryEstimate: Sendable, Equatable {
         width = units
       case .readout:
         break  // one row per graph: small next to the node rows
+      default:
+        break  // poolers that cannot cluster nodes: node-clustering configs reject them
       }
     }
     return MemoryEstimate(bytes: bytes, largestKey: largest.key, largestValue: largest.value)

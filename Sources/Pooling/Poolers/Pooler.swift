@@ -1,9 +1,9 @@
 import TensorCore
 
-/// The one contract every pooler fits (MinCutPool and DiffPool today; the
-/// selection poolers Top-K and SAGPool, the precomputed Graclus and NDP, and
-/// TVGNN's AsymCheegerCut and DMoN are meant to be new files conforming to
-/// it). The model builder, the training loops and the result tables know a
+/// The one contract every pooler fits (MinCutPool, DiffPool and the
+/// selection poolers Top-K and SAGPool today; the precomputed Graclus and
+/// NDP, and TVGNN's AsymCheegerCut and DMoN are meant to be new files
+/// conforming to it). The model builder, the training loops and the result tables know a
 /// pooler only through this protocol: its parameters, the kernels an L2
 /// penalty applies to, and one call from a `PoolingInput` to a
 /// `PoolingOutput`.
@@ -66,6 +66,13 @@ public final class SparseGraph: @unchecked Sendable {
   private var cachedDiffPoolFilter: SparseMatrix?
 
   public init(adjacency: SparseMatrix) { self.adjacency = adjacency }
+
+  /// A graph whose adjacency is already the operator the layers use (a
+  /// selection pooler's (A·A)[idx, idx]): `normalized` returns it as it is.
+  public init(normalized: SparseMatrix) {
+    adjacency = normalized
+    cachedNormalized = normalized
+  }
 
   /// Ã = D^-1/2 A D^-1/2 (what GCS layers and MinCutPool's losses use).
   public var normalized: SparseMatrix {

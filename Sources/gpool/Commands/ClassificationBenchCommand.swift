@@ -28,11 +28,20 @@ struct ClassificationBenchCommand: ParsableCommand {
   @OptionGroup var data: DataDirectoryOption
   @Option(help: "Dataset name (gpool datasets lists them).") var dataset = "PROTEINS"
   @Option(help: "Pooler: mincut, diffpool, none (No-pool) or dense (Dense).") var pooler = "mincut"
+  @Option(
+    help:
+      "A graph-classification config (e.g. Configs/table2/proteins-topk.json) whose model, dataset, features and batch size are timed instead of --dataset/--pooler/--batch-size."
+  )
+  var config: String?
   @Option(help: "Graphs per batch (1…1024).") var batchSize = 8
   @Option(help: "Epochs to time (1…1000).") var epochs = 3
   @Option(help: "Seed of the graph order and the weights.") var seed: UInt64 = 0
 
   func validate() throws {
+    guard config == nil else {
+      guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be in 1…1000") }
+      return
+    }
     guard GraphDatasetCatalog.entry(named: dataset) != nil else {
       throw ValidationError(
         "unknown dataset '\(dataset)'; known: "
@@ -73,9 +82,16 @@ struct ClassificationBenchCommand: ParsableCommand {
       threadOptions.threads ?? Threading.fromEnvironment(ProcessInfo.processInfo.environment) ?? 1)
     let clock = ContinuousClock()
     let loadStart = clock.now
+    let runConfig = try config.map { try RunConfig.load(from: $0) }
+    if let runConfig, runConfig.task != .graphClassification {
+      throw ValidationError("\(config!): expected a graph_classification config")
+    }
+    let dataset = runConfig?.dataset.name ?? self.dataset
+    let batchSize = runConfig?.training.batchSize ?? self.batchSize
     let entry = GraphDatasetCatalog.entry(named: dataset)!
     let raw = try GraphDatasetCatalog.load(entry, dataDirectory: data.resolved)
-    let featured = try SurrogateFeatures.build(dataset: raw, options: entry.defaultFeatures)
+    let featured = try SurrogateFeatures.build(
+      dataset: raw, options: runConfig?.dataset.resolvedFeatures ?? entry.defaultFeatures)
     print(
       "\(dataset): \(featured.graphs.count) graphs, \(featured.featureCount) features, "
         + String(
@@ -91,13 +107,14 @@ struct ClassificationBenchCommand: ParsableCommand {
     let validation = Array(order[trainCount...])
     let averageNodes =
       Double(train.map { featured.graphs[$0].nodeCount }.reduce(0, +)) / Double(train.count)
-    let specs = try JSONDecoder().decode(
-      [LayerSpec].self, from: Data(Self.layers(pooler: pooler).utf8))
+    let specs =
+      try runConfig?.model
+      ?? JSONDecoder().decode([LayerSpec].self, from: Data(Self.layers(pooler: pooler).utf8))
     let model = try GraphClassifier(
       layers: specs, inputFeatures: featured.featureCount, classCount: featured.classCount,
       averageNodes: averageNodes, random: &random)
     print(
-      "model: \(pooler), K per level \(model.clusterCounts), batch \(batchSize), "
+      "model: \(config ?? pooler), K per level \(model.clusterCounts), batch \(batchSize), "
         + "\(Threading.threadCount) thread(s)")
     var options = GraphClassificationTraining.Options()
     options.batchSize = batchSize

@@ -1,0 +1,119 @@
+import Pooling
+import TensorCore
+
+/// What the harness needs to know of a pooling layer's config, so that the
+/// model builder, the config checks and the tables handle every pooler the
+/// same way: a new pooler is a `Pooler` file, a spec conforming to this
+/// protocol, and a `LayerSpec` case.
+public protocol PoolingLayerSpec: Sendable {
+  /// λ of the L2 penalty on the pooler's `penalisedKernels` (0: none).
+  var l2: Float { get }
+  /// The fixed number of output nodes per graph (K), if the config gives one.
+  var fixedClusterCount: Int? { get }
+  /// Both `k` and `k_ratio` given (an error: they say the same thing).
+  var givesBothSizes: Bool { get }
+  /// Whether the pooler can end a node-clustering model (soft assignments).
+  var clustersNodes: Bool { get }
+  /// Keys given that a node-clustering model would ignore (they shape only
+  /// the pooled graph or belong to graph classification).
+  var keysIgnoredInNodeClustering: [String] { get }
+  /// The auxiliary loss terms the pooler adds (`loss_weights` names).
+  var lossTermNames: [String] { get }
+  /// The pooler reading `inputFeatures` features, the number of output
+  /// nodes it reports (K, or 0 for a per-graph ratio) and the feature width
+  /// of its output.
+  func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int)
+}
+
+extension LayerSpec {
+  /// The pooling layer's spec, `nil` for other layers.
+  public var pooling: (any PoolingLayerSpec)? {
+    switch self {
+    case .mincut(let spec): spec
+    case .diffpool(let spec): spec
+    case .topk(let spec), .sagpool(let spec): spec
+    case .gcs, .readout, .dense: nil
+    }
+  }
+}
+
+/// K from `k`, else ⌈ratio · averageNodes⌉ (at least 1), else `classCount`.
+func clusterCount(k: Int?, ratio: Double?, classCount: Int, averageNodes: Double) -> Int {
+  if let k { return k }
+  if let ratio { return max(1, Int((ratio * averageNodes).rounded(.up))) }
+  return classCount
+}
+
+extension MinCutSpec: PoolingLayerSpec {
+  public var fixedClusterCount: Int? { k }
+  public var givesBothSizes: Bool { k != nil && kRatio != nil }
+  public var clustersNodes: Bool { true }
+  public var keysIgnoredInNodeClustering: [String] {
+    (poolEpsilon == nil ? [] : ["pool_epsilon"]) + (kRatio == nil ? [] : ["k_ratio"])
+      + (l2 == 0 ? [] : ["l2"])
+  }
+  public var lossTermNames: [String] { ["cut", "orthogonality"] }
+
+  public func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
+    let clusters = clusterCount(
+      k: k, ratio: kRatio, classCount: classCount, averageNodes: averageNodes)
+    let pooler = MinCutPool(
+      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
+      hiddenActivation: mlpActivation, temperature: temperature,
+      poolEpsilon: poolEpsilon ?? 1e-7, random: &random)
+    return (pooler, clusters, inputFeatures)
+  }
+}
+
+extension DiffPoolSpec: PoolingLayerSpec {
+  public var fixedClusterCount: Int? { k }
+  public var givesBothSizes: Bool { k != nil && kRatio != nil }
+  public var clustersNodes: Bool { true }
+  public var keysIgnoredInNodeClustering: [String] {
+    (channels == nil ? [] : ["channels"]) + (activation == nil ? [] : ["activation"])
+      + (kRatio == nil ? [] : ["k_ratio"]) + (l2 == 0 ? [] : ["l2"])
+  }
+  public var lossTermNames: [String] { ["link_prediction", "entropy"] }
+
+  public func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
+    let clusters = clusterCount(
+      k: k, ratio: kRatio, classCount: classCount, averageNodes: averageNodes)
+    let pooler = DiffPool(
+      name: name, inputFeatures: inputFeatures, clusters: clusters, channels: channels ?? 16,
+      activation: activation ?? .linear,
+      divideLinkLossByNodeCountSquared: normalizeLinkLoss, random: &random)
+    return (pooler, clusters, channels ?? 16)
+  }
+}
+
+extension SelectionPoolSpec: PoolingLayerSpec {
+  public var fixedClusterCount: Int? { nil }
+  public var givesBothSizes: Bool { false }
+  public var clustersNodes: Bool { false }
+  public var keysIgnoredInNodeClustering: [String] { [] }
+  public var lossTermNames: [String] { [] }
+
+  public func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
+    let pooler: any Pooler =
+      type == "sagpool"
+      ? SAGPool(
+        name: name, inputFeatures: inputFeatures, ratio: ratio, connectivity: connectivity,
+        random: &random)
+      : TopKPool(
+        name: name, inputFeatures: inputFeatures, ratio: ratio, connectivity: connectivity,
+        random: &random)
+    return (pooler, 0, inputFeatures)
+  }
+}
