@@ -38,6 +38,31 @@ final class NodeSelectionTests: XCTestCase {
       graph.selectingRows(kept).selectingColumns(kept).toDense(), Matrix([[0, 0], [0, 0]]))
   }
 
+  /// (A·A)[idx, idx] graph by graph (dense BLAS path for a full block,
+  /// sparse product for a sparse one) equals the product of the selected
+  /// rows and columns of the whole block-diagonal matrix.
+  func testSquaredConnectivityOfABatchMatchesTheDirectProduct() {
+    let clique = SparseMatrix.symmetricAdjacency(
+      nodeCount: 4, edges: [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)])
+    var ring: [(Int, Int)] = []
+    for i in 0..<12 { ring.append((i, (i + 1) % 12)) }
+    let sparse = SparseMatrix.symmetricAdjacency(nodeCount: 12, edges: ring)  // 24/144 < 1/8
+    var entries: [(row: Int, column: Int, value: Float)] = []
+    for (offset, g) in [(0, clique), (4, sparse)] {
+      for i in 0..<g.rows {
+        for p in Int(g.rowOffsets[i])..<Int(g.rowOffsets[i + 1]) {
+          entries.append((offset + i, offset + Int(g.columnIndices[p]), 0.5 + Float(i % 3)))
+        }
+      }
+    }
+    let batch = SparseMatrix(rows: 16, columns: 16, entries: entries)
+    let kept = [2, 0, 9, 4, 15, 6]
+    let fast = NodeSelection.squaredConnectivity(
+      batch, kept: kept, sizes: [2, 4], segments: GraphSegments(sizes: [4, 12]))
+    let direct = batch.selectingRows(kept).multiply(batch.selectingColumns(kept))
+    XCTAssertEqual(fast.toDense(), direct.toDense())
+  }
+
   func testTopNodesPerGraphInScoreOrder() {
     // Graph 0: nodes 0–2, graph 1: nodes 3–7; ratio 0.5 keeps ⌈1.5⌉ = 2 and ⌈2.5⌉ = 3.
     let scores: [Float] = [0.1, 0.9, 0.5, 2, -1, 2, 0.3, 7]

@@ -65,32 +65,52 @@ extension SparseMatrix {
       columns == b.rows, "Sparse product: A is \(rows)×\(columns), B is \(b.rows)×\(b.columns)")
     var accumulator = [Float](repeating: 0, count: b.columns)
     var occupied = [Bool](repeating: false, count: b.columns)
-    var touched: [Int32] = []
+    var touched = [Int32](repeating: 0, count: b.columns)
     var offsets: [Int32] = [0]
     offsets.reserveCapacity(rows + 1)
     var columnsOut: [Int32] = []
     var valuesOut: [Float] = []
-    for i in 0..<rows {
-      touched.removeAll(keepingCapacity: true)
-      for p in Int(rowOffsets[i])..<Int(rowOffsets[i + 1]) {
-        let (k, a) = (Int(columnIndices[p]), values[p])
-        for q in Int(b.rowOffsets[k])..<Int(b.rowOffsets[k + 1]) {
-          let j = Int(b.columnIndices[q])
-          if !occupied[j] {
-            occupied[j] = true
-            touched.append(Int32(j))
+    accumulator.withUnsafeMutableBufferPointer { acc in
+      occupied.withUnsafeMutableBufferPointer { seen in
+        touched.withUnsafeMutableBufferPointer { hit in
+          rowOffsets.withUnsafeBufferPointer { ao in
+            columnIndices.withUnsafeBufferPointer { ac in
+              values.withUnsafeBufferPointer { av in
+                b.rowOffsets.withUnsafeBufferPointer { bo in
+                  b.columnIndices.withUnsafeBufferPointer { bc in
+                    b.values.withUnsafeBufferPointer { bv in
+                      for i in 0..<rows {
+                        var count = 0
+                        for p in Int(ao[i])..<Int(ao[i + 1]) {
+                          let (k, a) = (Int(ac[p]), av[p])
+                          for q in Int(bo[k])..<Int(bo[k + 1]) {
+                            let j = Int(bc[q])
+                            if !seen[j] {
+                              seen[j] = true
+                              hit[count] = Int32(j)
+                              count += 1
+                            }
+                            acc[j] += a * bv[q]
+                          }
+                        }
+                        var row = UnsafeMutableBufferPointer(rebasing: hit[0..<count])
+                        row.sort()
+                        for j in row {
+                          columnsOut.append(j)
+                          valuesOut.append(acc[Int(j)])
+                          acc[Int(j)] = 0
+                          seen[Int(j)] = false
+                        }
+                        offsets.append(Int32(columnsOut.count))
+                      }
+                    }
+                  }
+                }
+              }
+            }
           }
-          accumulator[j] += a * b.values[q]
         }
       }
-      touched.sort()
-      for j in touched {
-        columnsOut.append(j)
-        valuesOut.append(accumulator[Int(j)])
-        accumulator[Int(j)] = 0
-        occupied[Int(j)] = false
-      }
-      offsets.append(Int32(columnsOut.count))
     }
     return SparseMatrix(
       rows: rows, columns: b.columns, rowOffsets: offsets, columnIndices: columnsOut,
