@@ -40,17 +40,27 @@ extension LayerSpec {
   }
 }
 
-/// K from `k`, else ⌈ratio · averageNodes⌉ (at least 1), else `classCount`.
-func clusterCount(k: Int?, ratio: Double?, classCount: Int, averageNodes: Double) -> Int {
-  if let k { return k }
-  if let ratio { return max(1, Int((ratio * averageNodes).rounded(.up))) }
-  return classCount
+/// A soft pooler's spec: K given as `k`, or as `k_ratio` of the average
+/// training-graph size, else the number of classes.
+public protocol SoftPoolingLayerSpec: PoolingLayerSpec {
+  var k: Int? { get }
+  var kRatio: Double? { get }
 }
 
-extension MinCutSpec: PoolingLayerSpec {
+extension SoftPoolingLayerSpec {
   public var fixedClusterCount: Int? { k }
   public var givesBothSizes: Bool { k != nil && kRatio != nil }
   public var clustersNodes: Bool { true }
+
+  /// K from `k`, else ⌈k_ratio · averageNodes⌉ (at least 1), else `classCount`.
+  func clusterCount(classCount: Int, averageNodes: Double) -> Int {
+    if let k { return k }
+    if let kRatio { return max(1, Int((kRatio * averageNodes).rounded(.up))) }
+    return classCount
+  }
+}
+
+extension MinCutSpec: SoftPoolingLayerSpec {
   public var keysIgnoredInNodeClustering: [String] {
     (poolEpsilon == nil ? [] : ["pool_epsilon"]) + (kRatio == nil ? [] : ["k_ratio"])
       + (l2 == 0 ? [] : ["l2"])
@@ -61,8 +71,7 @@ extension MinCutSpec: PoolingLayerSpec {
     name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
-    let clusters = clusterCount(
-      k: k, ratio: kRatio, classCount: classCount, averageNodes: averageNodes)
+    let clusters = clusterCount(classCount: classCount, averageNodes: averageNodes)
     let pooler = MinCutPool(
       name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
       hiddenActivation: mlpActivation, temperature: temperature,
@@ -71,10 +80,7 @@ extension MinCutSpec: PoolingLayerSpec {
   }
 }
 
-extension DiffPoolSpec: PoolingLayerSpec {
-  public var fixedClusterCount: Int? { k }
-  public var givesBothSizes: Bool { k != nil && kRatio != nil }
-  public var clustersNodes: Bool { true }
+extension DiffPoolSpec: SoftPoolingLayerSpec {
   public var keysIgnoredInNodeClustering: [String] {
     (channels == nil ? [] : ["channels"]) + (activation == nil ? [] : ["activation"])
       + (kRatio == nil ? [] : ["k_ratio"]) + (l2 == 0 ? [] : ["l2"])
@@ -85,8 +91,7 @@ extension DiffPoolSpec: PoolingLayerSpec {
     name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
-    let clusters = clusterCount(
-      k: k, ratio: kRatio, classCount: classCount, averageNodes: averageNodes)
+    let clusters = clusterCount(classCount: classCount, averageNodes: averageNodes)
     let pooler = DiffPool(
       name: name, inputFeatures: inputFeatures, clusters: clusters, channels: channels ?? 16,
       activation: activation ?? .linear,
