@@ -4,7 +4,7 @@
 
 SWIFT        ?= swift
 CONFIG       ?= release
-DEB_PACKAGES := pkg-config libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools libarpack2-dev
+DEB_PACKAGES := pkg-config libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools libarpack2-dev libsvm-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 GPOOL        := .build/$(CONFIG)/gpool
 # Data directory the experiments read, and the mirror `make data` copies from

@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Architecture (data flows one way):
-///   system libraries (CBLAS, CLAPACKE, CARPACK, CHDF5)
+///   system libraries (CBLAS, CLAPACKE, CARPACK, CHDF5, CLibSVM)
 ///     -> TensorCore (dense/CSR matrices, kernels, autodiff tape, Adam, RNG)
 ///     -> HDF5Store (typed HDF5 files), GraphData (datasets, formats, checksums)
 ///     -> Pooling (layers, poolers, losses)
@@ -33,6 +33,8 @@ let package = Package(
     .systemLibrary(
       name: "CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev"])]),
+    // libsvm's C-SVC (the WL kernel baseline); Debian ships no .pc file.
+    .systemLibrary(name: "CLibSVM", providers: [.apt(["libsvm-dev"])]),
     // glibc's malloc.h (mallopt), part of libc: no package to install.
     .systemLibrary(name: "CMalloc"),
 
@@ -42,7 +44,8 @@ let package = Package(
       name: "GraphData",
       dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .target(name: "Pooling", dependencies: ["TensorCore"]),
-    .target(name: "Harness", dependencies: ["TensorCore", "HDF5Store", "GraphData", "Pooling"]),
+    .target(
+      name: "Harness", dependencies: ["TensorCore", "HDF5Store", "GraphData", "Pooling", "CLibSVM"]),
     .target(
       name: "Fuzzing",
       dependencies: [
