@@ -1,3 +1,5 @@
+import Foundation
+import GraphData
 import Harness
 import TensorCore
 import XCTest
@@ -41,5 +43,61 @@ final class WLKernelSVMTests: XCTestCase {
       try PrecomputedKernelSVM.trainAndPredict(
         kernel: kernel, sampleCount: n, labels: labels, train: [0, 3], c: -1, predict: [1])
     ) { XCTAssertTrue("\($0)".contains("libsvm"), "\($0)") }
+  }
+
+  /// A wl_svm config runs through the graph-classification run: C chosen on
+  /// the validation graphs, rings told from cliques on the test graphs.
+  func testWLBaselineRunSeparatesRingsFromCliques() throws {
+    let dataset = GraphClassificationTrainingTests.ringsAndCliques(count: 60, seed: 4)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-wl-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("wl.json").path
+    try #"""
+    {"method": "WL", "task": "graph_classification", "dataset": {"name": "MUTAG"},
+     "baseline": {"type": "wl_svm", "iterations": 2, "c_values": [0.01, 1]}}
+    """#.write(toFile: path, atomically: true, encoding: .utf8)
+    let config = try RunConfig.load(from: path)
+    // Degrees as initial labels, as the dataset kernel does without node labels.
+    let labels = dataset.graphs.map { g in g.adjacency.rowSums().map { Int($0) } }
+    let kernel = WeisfeilerLehman.normalizedKernel(
+      WeisfeilerLehman.features(
+        graphs: dataset.graphs.map(\.adjacency), labels: labels, iterations: 2))
+    var run = GraphClassificationRun(
+      config: config, configName: "wl", dataset: dataset,
+      split: GraphSplit(train: Array(0..<40), validation: Array(40..<50), test: Array(50..<60)),
+      splitIndex: 0, seed: 0, configSHA256: "", dataSHA256: "", gitCommit: "")
+    run.kernel = kernel
+    let result = try run.run()
+    XCTAssertEqual(result.testAccuracy, 1)
+    XCTAssertEqual(result.epochs, 0)
+    XCTAssertTrue((0..<2).contains(result.bestEpoch), "the index of the chosen C")
+  }
+
+  func testBaselineKeysAreCheckedPerTask() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-wlcfg-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func load(_ baseline: String) throws -> RunConfig {
+      let path = directory.appendingPathComponent("c.json").path
+      try """
+      {"method": "WL", "task": "graph_classification", "dataset": {"name": "PROTEINS"},
+       "baseline": \(baseline)}
+      """.write(toFile: path, atomically: true, encoding: .utf8)
+      return try RunConfig.load(from: path)
+    }
+    XCTAssertEqual(try load(#"{"type": "wl_svm"}"#).baseline?.wlIterations, 5)
+    XCTAssertEqual(try load(#"{"type": "wl_svm"}"#).baseline?.cValues.count, 7)
+    XCTAssertThrowsError(try load(#"{"type": "spectral_clustering"}"#)) {
+      XCTAssertTrue("\($0)".contains("does not do graph_classification"), "\($0)")
+    }
+    XCTAssertThrowsError(try load(#"{"type": "wl_svm", "kmeans_restarts": 3}"#)) {
+      XCTAssertTrue("\($0)".contains("'baseline.kmeans_restarts'"), "\($0)")
+    }
+    XCTAssertThrowsError(try load(#"{"type": "wl_svm", "c_values": [0]}"#)) {
+      XCTAssertTrue("\($0)".contains("'baseline.c_values'"), "\($0)")
+    }
   }
 }

@@ -1,3 +1,4 @@
+import GraphData
 import TensorCore
 
 /// The Weisfeiler-Lehman subtree kernel (Shervashidze et al. 2011), the WL
@@ -85,5 +86,22 @@ public enum WeisfeilerLehman {
       }
     }
     return kernel
+  }
+
+  /// The normalised WL kernel of a dataset's graphs with the paper's
+  /// initial labels: the node labels where the dataset has them, else the
+  /// degree (self-loops not counted). Cost: `features` plus
+  /// `normalizedKernel`; n² doubles of memory.
+  public static func kernel(of dataset: GraphClassificationDataset, iterations h: Int) -> [Double] {
+    let labels = dataset.graphs.map { graph -> [Int] in
+      if let nodeLabels = graph.nodeLabels { return nodeLabels }
+      let a = graph.adjacency
+      return (0..<a.rows).map { v in
+        (Int(a.rowOffsets[v])..<Int(a.rowOffsets[v + 1])).filter { Int(a.columnIndices[$0]) != v }
+          .count
+      }
+    }
+    return normalizedKernel(
+      features(graphs: dataset.graphs.map(\.adjacency), labels: labels, iterations: h))
   }
 }

@@ -66,7 +66,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     seeds = try c.decodeIntegers(forKey: .seeds)
     // Keys of the other task change nothing, so they are errors.
     let otherTask: [CodingKeys] =
-      task == .nodeClustering ? [.training, .split, .seeds] : [.iterations, .logEvery, .baseline]
+      task == .nodeClustering ? [.training, .split, .seeds] : [.iterations, .logEvery]
     for key in otherTask where c.contains(key) {
       throw LocatedConfigProblem(
         codingPath: [key],
@@ -81,6 +81,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
     try c.require(
       (model == nil) != (baseline == nil), .model, "give exactly one of 'model' or 'baseline'")
+    if let baseline {
+      let expected = task == .nodeClustering ? "spectral_clustering" : "wl_svm"
+      try c.require(
+        baseline.type == expected, .baseline,
+        "the '\(baseline.type)' baseline does not do \(task.rawValue) (expected '\(expected)')")
+    }
     try c.require(model.map { !$0.isEmpty } ?? true, .model, "the layer list is empty")
     try c.require(
       (1...10_000_000).contains(iterations), .iterations,
@@ -384,25 +390,61 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
   }
 }
 
-/// A non-neural baseline.
+/// A non-neural baseline: `spectral_clustering` (node clustering) or
+/// `wl_svm` (graph classification: the WL subtree kernel with a C-SVC).
 public struct BaselineSpec: Codable, Sendable, Equatable {
-  /// "spectral_clustering".
+  /// "spectral_clustering" or "wl_svm".
   public var type: String
-  /// k-means restarts (k-means++ initialisation each time).
+  /// k-means restarts (k-means++ initialisation each time; spectral clustering).
   public var kmeansRestarts: Int
+  /// WL iterations h (wl_svm; default 5, the paper's).
+  public var wlIterations: Int
+  /// The SVM penalties C tried on each fold's validation graphs (wl_svm;
+  /// default 10^-3 … 10^3).
+  public var cValues: [Double]
+
+  public static let types = ["spectral_clustering", "wl_svm"]
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case type
     case kmeansRestarts = "kmeans_restarts"
+    case wlIterations = "iterations"
+    case cValues = "c_values"
   }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     type = try c.decode(String.self, forKey: .type)
-    kmeansRestarts = try c.decodeInteger(forKey: .kmeansRestarts) ?? 10
     try c.require(
-      type == "spectral_clustering", .type,
-      "unknown baseline '\(type)' (expected spectral_clustering)")
+      Self.types.contains(type), .type,
+      "unknown baseline '\(type)' (expected \(Self.types.joined(separator: " or ")))")
+    let foreign: [CodingKeys] =
+      type == "wl_svm" ? [.kmeansRestarts] : [.wlIterations, .cValues]
+    for key in foreign where c.contains(key) {
+      throw LocatedConfigProblem(
+        codingPath: decoder.codingPath + [key],
+        message: "has no effect on the '\(type)' baseline; remove it")
+    }
+    kmeansRestarts = try c.decodeInteger(forKey: .kmeansRestarts) ?? 10
+    wlIterations = try c.decodeInteger(forKey: .wlIterations) ?? 5
+    cValues =
+      try c.decodeIfPresent([Double].self, forKey: .cValues) ?? [1e-3, 1e-2, 0.1, 1, 10, 100, 1e3]
     try c.require(kmeansRestarts > 0, .kmeansRestarts, "must be positive")
+    try c.require((0...20).contains(wlIterations), .wlIterations, "must be in 0…20")
+    try c.require(
+      !cValues.isEmpty && cValues.allSatisfy { $0 > 0 && $0.isFinite }, .cValues,
+      "must be positive numbers, got \(cValues)")
+  }
+
+  /// Writes the keys of its own type only.
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(type, forKey: .type)
+    if type == "wl_svm" {
+      try c.encode(wlIterations, forKey: .wlIterations)
+      try c.encode(cValues, forKey: .cValues)
+    } else {
+      try c.encode(kmeansRestarts, forKey: .kmeansRestarts)
+    }
   }
 }

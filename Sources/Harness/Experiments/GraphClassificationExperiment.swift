@@ -162,6 +162,24 @@ public struct GraphClassificationExperiment: Sendable {
       "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done, "
         + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
     let loaded = datasets
+    // The WL kernel of each dataset a wl_svm config uses, once (it needs no
+    // labels and no split).
+    var kernels: [String: [Double]] = [:]
+    for item in pending {
+      guard let baseline = item.config.baseline, baseline.type == "wl_svm" else { continue }
+      let key = "\(item.config.dataset.name)/\(baseline.wlIterations)"
+      guard kernels[key] == nil, let raw = datasets[DatasetKey(item.config.dataset)]?.raw else {
+        continue
+      }
+      let clock = ContinuousClock()
+      let start = clock.now
+      kernels[key] = WeisfeilerLehman.kernel(of: raw, iterations: baseline.wlIterations)
+      log(
+        String(
+          format: "WL kernel of %@ (h = %d, %d graphs): %.1f s", item.config.dataset.name,
+          baseline.wlIterations, raw.graphs.count, seconds(clock.now - start)))
+    }
+    let wlKernels = kernels
     // Training nodes × maximum epochs estimates a run's length.
     func estimatedCost(_ item: WorkItem) -> Double {
       let graphs = loaded[DatasetKey(item.config.dataset)]!.featured.graphs
@@ -178,12 +196,19 @@ public struct GraphClassificationExperiment: Sendable {
         split: item.split, splitIndex: item.splitIndex, seed: item.seed,
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
       run.progress = progress
+      if let baseline = item.config.baseline {
+        run.kernel = wlKernels["\(item.config.dataset.name)/\(baseline.wlIterations)"]
+      }
       let result = try run.run()
+      let how =
+        item.config.baseline.map {
+          "C = \($0.cValues[result.bestEpoch]) chosen on validation"
+        } ?? "best epoch \(result.bestEpoch) of \(result.epochs)"
       return (
         result,
         String(
-          format: "accuracy %.3f (best epoch %d of %d) in %@", result.testAccuracy,
-          result.bestEpoch, result.epochs, formatDuration(result.seconds))
+          format: "accuracy %.3f (%@) in %@", result.testAccuracy, how,
+          formatDuration(result.seconds))
       )
     }
 
