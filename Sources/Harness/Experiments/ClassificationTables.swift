@@ -78,7 +78,7 @@ struct ClassificationTables {
   }
 
   /// The epochs a run on `dataset` takes: the median over the finished
-  /// runs of that dataset, else over every finished run of the experiment
+  /// trained runs of that dataset, else over every finished trained run
   /// (early stopping ends most runs well before the maximum), or `nil`
   /// before any run finished.
   private func typicalEpochs(_ dataset: String) -> Double? {
@@ -89,7 +89,9 @@ struct ClassificationTables {
       return epochs.count % 2 == 1
         ? Double(epochs[middle]) : Double(epochs[middle - 1] + epochs[middle]) / 2
     }
-    return median(results.filter { $0.dataset == dataset }) ?? median(results)
+    // Only trained runs: a kernel baseline records 0 epochs.
+    let trained = results.filter { $0.epochs > 0 }
+    return median(trained.filter { $0.dataset == dataset }) ?? median(trained)
   }
 
   /// Projected CPU seconds of a cell's missing runs and how: from the mean
