@@ -114,8 +114,10 @@ final class GraphClassificationExperimentTests: XCTestCase {
     let table = try text("tiny.md")
     XCTAssertTrue(table.contains("| MUTAG | MinCutPool |"), table)
     XCTAssertTrue(table.contains("| 3/3 |  | 80.0 ± 1.0 |"), table)
-    // The only complete cell of its dataset is its best: bold, p = 1.
+    // The only complete cell of its dataset is its best: bold, p = 1, and
+    // MinCutPool's rank is reported beside the paper's.
     XCTAssertTrue(table.contains("| MUTAG | MinCutPool | **"), table)
+    XCTAssertTrue(table.contains("| MUTAG | 1 of 1 (best: MinCutPool) | yes | 1 of 1 |"), table)
     XCTAssertTrue(try text("summary.csv").contains(",1.0000,yes\n"))
 
     // A run that selects no config still lists the stored runs.

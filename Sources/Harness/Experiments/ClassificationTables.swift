@@ -190,10 +190,60 @@ struct ClassificationTables {
       out +=
         "| \(dataset) | \(config.method) | \(ours) | \(c.done)/\(c.planned) | \(left) | \(paperText) | \(delta) |\n"
     }
+    out += minCutRanking()
     if total > 0 || unknown > 0 {
       out +=
         "\nProjected CPU time of all missing runs: ≈ \(Self.hours(total))"
         + (unknown > 0 ? ", plus \(unknown) cell(s) without an epoch time" : "") + ".\n"
+    }
+    return out
+  }
+
+  /// Per dataset, where MinCutPool stands among our complete cells and among
+  /// the paper's numbers (by mean), and whether the paper's conclusion —
+  /// MinCutPool best or not significantly worse than the best — holds in
+  /// our runs. Empty when no MinCutPool cell is complete.
+  func minCutRanking() -> String {
+    let method = "MinCutPool"
+    var rows: [String] = []
+    var disagreements: [String] = []
+    let datasets = configs.map(\.config.dataset.name).reduce(into: [String]()) {
+      if !$0.contains($1) { $0.append($1) }
+    }
+    for dataset in datasets {
+      let cells = configs.filter { $0.config.dataset.name == dataset }
+      let complete = cells.filter {
+        let c = cell($0.name)
+        return c.planned > 0 && c.done == c.planned
+      }
+      guard let minCut = complete.first(where: { $0.config.method == method }) else { continue }
+      let ourMean = cell(minCut.name).mean
+      let ourRank = 1 + complete.filter { cell($0.name).mean > ourMean }.count
+      let bold = significance(minCut.name, minCut.config)?.bold ?? false
+      let published = paper.filter { $0.dataset == dataset }
+      let paperRank =
+        published.first { $0.method == method }.map { mine in
+          "\(1 + published.filter { $0.mean > mine.mean }.count) of \(published.count)"
+        } ?? "–"
+      let best = complete.max { cell($0.name).mean < cell($1.name).mean }!
+      rows.append(
+        "| \(dataset) | \(ourRank) of \(complete.count) (best: \(best.config.method)) | "
+          + "\(bold ? "yes" : "no") | \(paperRank) |")
+      if !bold { disagreements.append(dataset) }
+    }
+    guard !rows.isEmpty else { return "" }
+    var out =
+      "\n## MinCutPool's rank per dataset\n\nAmong our complete cells of the dataset (by mean) "
+      + "and among the paper's numbers for it; `tied-best` says whether MinCutPool is the best "
+      + "or not significantly worse than it (Welch, p ≥ 0.05), the paper's conclusion. The "
+      + "paper's own significance marks are not in the text we have, so its column ranks by "
+      + "mean only; a rank over fewer complete cells than the paper's methods is provisional.\n\n"
+      + "| dataset | ours: rank | tied-best | paper: rank |\n|---|---|---|---|\n"
+      + rows.joined(separator: "\n") + "\n"
+    if !disagreements.isEmpty {
+      out +=
+        "\nMinCutPool is significantly worse than our best method on: "
+        + disagreements.joined(separator: ", ") + ".\n"
     }
     return out
   }
