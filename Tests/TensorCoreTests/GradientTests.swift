@@ -243,6 +243,17 @@ final class GradientTests: XCTestCase {
     }
   }
 
+  func testGradientOfSegmentMax() {
+    // Distinct values, so the maxima do not move under the perturbation.
+    checker.check("segmentMax", inputs: [TestData.matrix(6, 3, seed: 47)]) {
+      segmentMax($0[0], segments: [0, 2, 0, 2, 2, 0], segmentCount: 4)
+    }
+    let tape = Tape()
+    let m = segmentMax(
+      tape.constant(Matrix([[1, 5], [3, -2], [2, 7]])), segments: [0, 0, 1], segmentCount: 3)
+    XCTAssertEqual(m.value, Matrix([[3, 5], [2, 7], [0, 0]]))
+  }
+
   func testGradientOfSegmentSum() {
     checker.check("segmentSum", inputs: [TestData.matrix(6, 2, seed: 41)]) {
       segmentSum($0[0], segments: [0, 0, 1, 1, 1, 2], segmentCount: 3)

@@ -12,6 +12,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case diffpool(DiffPoolSpec)
   case topk(SelectionPoolSpec)
   case sagpool(SelectionPoolSpec)
+  case graclus(GraclusSpec)
   case readout(ReadoutSpec)
   case dense(DenseSpec)
 
@@ -29,6 +30,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case "diffpool": self = .diffpool(try DiffPoolSpec(from: decoder))
     case "topk": self = .topk(try SelectionPoolSpec(from: decoder))
     case "sagpool": self = .sagpool(try SelectionPoolSpec(from: decoder))
+    case "graclus": self = .graclus(try GraclusSpec(from: decoder))
     case "readout": self = .readout(try ReadoutSpec(from: decoder))
     case "dense": self = .dense(try DenseSpec(from: decoder))
     default:
@@ -46,6 +48,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case .mincut(let spec): try spec.encode(to: encoder)
     case .diffpool(let spec): try spec.encode(to: encoder)
     case .topk(let spec), .sagpool(let spec): try spec.encode(to: encoder)
+    case .graclus(let spec): try spec.encode(to: encoder)
     case .readout(let spec): try spec.encode(to: encoder)
     case .dense(let spec): try spec.encode(to: encoder)
     }
@@ -248,6 +251,26 @@ public struct SelectionPoolSpec: Codable, Sendable, Equatable {
     l2 = try c.decodeFloat(forKey: .l2) ?? 0
     try c.require(ratio > 0 && ratio <= 1, .ratio, "must be in (0, 1], got \(ratio)")
     try c.require(l2 >= 0 && l2 <= 1e3, .l2, "must be in [0, 1000], got \(l2)")
+  }
+}
+
+/// Graclus: a precomputed coarsening by normalised-cut matching (about
+/// half the nodes per level), features pooled by the per-cluster maximum
+/// or by keeping one member. No parameters. Graph classification only.
+public struct GraclusSpec: Codable, Sendable, Equatable {
+  public var type = "graclus"
+  /// `max` (PyG, default) or `keep_one` (the NDP code).
+  public var featurePooling: GraclusPool.FeaturePooling
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type
+    case featurePooling = "feature_pooling"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    featurePooling =
+      try c.decodeIfPresent(GraclusPool.FeaturePooling.self, forKey: .featurePooling) ?? .max
   }
 }
 

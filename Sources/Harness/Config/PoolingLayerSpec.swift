@@ -35,6 +35,7 @@ extension LayerSpec {
     case .mincut(let spec): spec
     case .diffpool(let spec): spec
     case .topk(let spec), .sagpool(let spec): spec
+    case .graclus(let spec): spec
     case .gcs, .readout, .dense: nil
     }
   }
@@ -120,5 +121,21 @@ extension SelectionPoolSpec: PoolingLayerSpec {
         name: name, inputFeatures: inputFeatures, ratio: ratio, connectivity: connectivity,
         random: &random)
     return (pooler, 0, inputFeatures)
+  }
+}
+
+extension GraclusSpec: PoolingLayerSpec {
+  public var l2: Float { 0 }
+  public var fixedClusterCount: Int? { nil }
+  public var givesBothSizes: Bool { false }
+  public var clustersNodes: Bool { false }
+  public var keysIgnoredInNodeClustering: [String] { [] }
+  public var lossTermNames: [String] { [] }
+
+  public func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
+    (GraclusPool(featurePooling: featurePooling, random: &random), 0, inputFeatures)
   }
 }

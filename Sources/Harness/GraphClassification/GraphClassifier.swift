@@ -157,7 +157,9 @@ public struct GraphClassifier {
         penalise(conv.kernels, l2)
       case .pool(let pooler, let l2):
         let output = try pooler(
-          PoolingInput(features: x, adjacency: adjacency, segments: segments), tape: tape)
+          PoolingInput(
+            features: x, adjacency: adjacency, segments: segments,
+            graphIndices: batch.graphIndices), tape: tape)
         x = .dense(output.features!)
         adjacency = output.adjacency!
         segments = output.segments!

@@ -118,15 +118,19 @@ public struct PoolingInput {
   /// Whether to build the pooled graph (node clustering scores the
   /// assignment alone, so it asks for none).
   public var buildsPooledGraph: Bool
+  /// Each graph's index in its dataset, when known: precomputed poolers
+  /// (Graclus) key their per-graph coarsening by it.
+  public var graphIndices: [Int]?
 
   public init(
     features: NodeFeatures, adjacency: PoolingAdjacency, segments: GraphSegments,
-    buildsPooledGraph: Bool = true
+    buildsPooledGraph: Bool = true, graphIndices: [Int]? = nil
   ) {
     self.features = features
     self.adjacency = adjacency
     self.segments = segments
     self.buildsPooledGraph = buildsPooledGraph
+    self.graphIndices = graphIndices
   }
 }
 

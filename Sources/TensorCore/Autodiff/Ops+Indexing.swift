@@ -118,3 +118,30 @@ func scatterAdd(_ x: Matrix, rowsTo indices: [Int], outputRows: Int) -> Matrix {
   }
   return out
 }
+
+/// Per-segment, per-column maxima: row s of the result is the elementwise
+/// max of the rows k with `segments[k] == s` (Graclus's max pooling over a
+/// cluster); an empty segment gives a zero row. The pullback sends G[s, c]
+/// to the row holding the maximum (the first on ties). Cost O(N·C).
+public func segmentMax(_ a: Variable, segments: [Int], segmentCount: Int) -> Variable {
+  let x = a.value
+  precondition(segments.count == x.rows, "segmentMax: \(segments.count) ids for \(x.rows) rows")
+  let c = x.columns
+  var out = Matrix(rows: segmentCount, columns: c, repeating: -.infinity)
+  var argmax = [Int](repeating: -1, count: segmentCount * c)
+  for (k, s) in segments.enumerated() {
+    precondition(s >= 0 && s < segmentCount, "segmentMax: segment \(s) outside 0..<\(segmentCount)")
+    for j in 0..<c where argmax[s * c + j] < 0 || x.storage[k * c + j] > out.storage[s * c + j] {
+      out.storage[s * c + j] = x.storage[k * c + j]
+      argmax[s * c + j] = k
+    }
+  }
+  for q in out.storage.indices where argmax[q] < 0 { out.storage[q] = 0 }
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    var d = Matrix(rows: x.rows, columns: c)
+    for q in argmax.indices where argmax[q] >= 0 {
+      d.storage[argmax[q] * c + q % c] += g.storage[q]
+    }
+    return [d]
+  }
+}
