@@ -28,6 +28,17 @@ public protocol PoolingLayerSpec: Sendable {
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int)
 }
 
+/// The defaults of a pooler that keeps or merges nodes (no K, no soft
+/// assignment to score as clusters, no auxiliary loss); soft poolers
+/// override them (`SoftPoolingLayerSpec`).
+extension PoolingLayerSpec {
+  public var fixedClusterCount: Int? { nil }
+  public var givesBothSizes: Bool { false }
+  public var clustersNodes: Bool { false }
+  public var keysIgnoredInNodeClustering: [String] { [] }
+  public var lossTermNames: [String] { [] }
+}
+
 extension LayerSpec {
   /// The pooling layer's spec, `nil` for other layers.
   public var pooling: (any PoolingLayerSpec)? {
@@ -102,11 +113,6 @@ extension DiffPoolSpec: SoftPoolingLayerSpec {
 }
 
 extension SelectionPoolSpec: PoolingLayerSpec {
-  public var fixedClusterCount: Int? { nil }
-  public var givesBothSizes: Bool { false }
-  public var clustersNodes: Bool { false }
-  public var keysIgnoredInNodeClustering: [String] { [] }
-  public var lossTermNames: [String] { [] }
 
   public func make(
     name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
@@ -126,11 +132,6 @@ extension SelectionPoolSpec: PoolingLayerSpec {
 
 extension GraclusSpec: PoolingLayerSpec {
   public var l2: Float { 0 }
-  public var fixedClusterCount: Int? { nil }
-  public var givesBothSizes: Bool { false }
-  public var clustersNodes: Bool { false }
-  public var keysIgnoredInNodeClustering: [String] { [] }
-  public var lossTermNames: [String] { [] }
 
   public func make(
     name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
