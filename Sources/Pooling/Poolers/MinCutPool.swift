@@ -215,15 +215,6 @@ func pooledNodeFeatures(_ x: NodeFeatures, _ s: Variable, _ range: Range<Int>?) 
   }
 }
 
-/// The mean of per-graph losses (the loss itself for one graph, so a single
-/// graph's value is untouched).
-func meanOverGraphs(_ losses: [Variable]) -> Variable {
-  guard losses.count > 1 else { return losses[0] }
-  var total = losses[0]
-  for loss in losses.dropFirst() { total = total + loss }
-  return total * (1 / Float(losses.count))
-}
-
 /// A_ij / ((√d_i + ε)(√d_j + ε)) with d = row sums, for a dense (pooled)
 /// adjacency on the tape. Row sums must be non-negative. Cost O(K²).
 public func normalizePooledAdjacency(_ a: Variable, epsilon: Float) -> Variable {

@@ -89,14 +89,6 @@ public final class SparseGraph: @unchecked Sendable {
     cachedDiffPoolFilter = value
     return value
   }
-
-  /// The block of graph nodes `range` (a batch's graph g), re-indexed from 0.
-  /// Cost O(rows of the range + their entries).
-  public func block(_ range: Range<Int>, of matrix: KeyPath<SparseGraph, SparseMatrix>)
-    -> SparseMatrix
-  {
-    self[keyPath: matrix].diagonalBlock(range)
-  }
 }
 
 /// The adjacency entering a pooler: the sparse input graph, or the dense

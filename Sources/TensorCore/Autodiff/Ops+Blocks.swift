@@ -207,19 +207,6 @@ public func blockFrobeniusNorms(_ a: Variable, offsets: [Int]) -> Variable {
   }
 }
 
-/// The same elements in row-major order as a `rows`×`columns` matrix
-/// (e.g. B·K per-node values as B rows of K); the pullback reshapes back.
-/// Cost O(count) (one copy of the storage on write).
-public func reshaped(_ a: Variable, rows: Int, columns: Int) -> Variable {
-  let x = a.value
-  precondition(
-    rows * columns == x.count,
-    "reshaped: \(x.rows)×\(x.columns) has \(x.count) elements, not \(rows)×\(columns)")
-  return a.tape.record(Matrix(rows: rows, columns: columns, storage: x.storage), inputs: [a]) {
-    g, _ in [Matrix(rows: x.rows, columns: x.columns, storage: g.storage)]
-  }
-}
-
 /// Per block g, the cut ratio r_g = Σ_{i∈g} ⟨s_i, p_i⟩ / Σ_{i∈g} d_i‖s_i‖²
 /// as a B×1 column, for S (N×K), P (N×K; P = ÃS gives Tr(S_gᵀÃ_gS_g) on
 /// top) and row weights d (N×1; the degrees of Ã, giving Tr(S_gᵀD̃_gS_g)
