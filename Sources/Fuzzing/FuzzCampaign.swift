@@ -241,9 +241,3 @@ final class Watchdog: @unchecked Sendable {
     lock.unlock()
   }
 }
-
-extension Duration {
-  fileprivate var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) * 1e-18
-  }
-}

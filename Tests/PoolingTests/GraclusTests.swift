@@ -48,8 +48,8 @@ final class GraclusTests: XCTestCase {
   }
 }
 
-/// The Graclus pooler on a batch: each graph coarsened once with the
-/// pooler's own seeded order, features pooled by the cluster maximum,
+/// The Graclus pooler on a batch: each graph coarsened once with an order
+/// seeded by the pooler's seed and the graph's index, features pooled by the cluster maximum,
 /// the coarse graphs joined block-diagonally.
 final class GraclusPoolTests: XCTestCase {
   func testBatchPoolingMatchesTheCoarseningOfEachGraph() throws {
@@ -67,11 +67,15 @@ final class GraclusPoolTests: XCTestCase {
     var random = RandomSource(seed: 9)
     var mirror = random
     let pool = GraclusPool(random: &random)
-    // The pooler's stream: seeded from the first draw of the run's.
-    var inner = RandomSource(seed: mirror.next())
+    // The pooler's seed is the first draw of the run's stream; each graph's
+    // visiting order comes from that seed and the graph's dataset index.
+    let seed = mirror.next()
+    XCTAssertEqual(pool.seed, seed)
+    var pathStream = GraclusPool.stream(seed: seed, graphIndex: 10)
+    var triangleStream = GraclusPool.stream(seed: seed, graphIndex: 20)
     let expected = [
-      Graclus.coarsen(path, order: inner.permutation(4)),
-      Graclus.coarsen(triangle, order: inner.permutation(3)),
+      Graclus.coarsen(path, order: pathStream.permutation(4)),
+      Graclus.coarsen(triangle, order: triangleStream.permutation(3)),
     ]
     let x = Matrix((0..<7).map { [Float($0), Float(7 - $0)] })
     let tape = Tape()

@@ -34,7 +34,7 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable {
   }
 
   /// Turns a `DecodingError` into a message naming the key and what was expected.
-  static func from(_ error: any Error, file: String) -> ConfigError {
+  public static func from(_ error: any Error, file: String) -> ConfigError {
     if let config = error as? ConfigError { return config }
     if let syntax = error as? JSONSyntaxCheck.Problem {
       return ConfigError(

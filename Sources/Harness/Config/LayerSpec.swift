@@ -17,7 +17,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case dense(DenseSpec)
 
   public static let typeNames = [
-    "gcs", "mincut", "diffpool", "topk", "sagpool", "readout", "dense",
+    "gcs", "mincut", "diffpool", "topk", "sagpool", "graclus", "readout", "dense",
   ]
 
   enum TypeKey: String, CodingKey { case type }

@@ -196,6 +196,8 @@ public struct GraphClassificationExperiment: Sendable {
         split: item.split, splitIndex: item.splitIndex, seed: item.seed,
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
       run.progress = progress
+      run.coarseningCache = CoarseningCache(directory: "\(dataDirectory)/cache/coarsenings")
+      run.log = { [log] line in log("\(item.configName) split \(item.splitIndex): \(line)") }
       if let baseline = item.config.baseline {
         run.kernel = wlKernels["\(item.config.dataset.name)/\(baseline.wlIterations)"]
       }

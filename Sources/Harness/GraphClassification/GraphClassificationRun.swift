@@ -48,6 +48,12 @@ public struct GraphClassificationRun {
   /// The normalised WL kernel over all graphs of the dataset (n×n), for a
   /// `wl_svm` baseline; computed once per dataset by the caller.
   public var kernel: [Double]?
+  /// Where precomputed coarsenings (Graclus, NDP) are stored and read; nil:
+  /// computed for this run only.
+  public var coarseningCache: CoarseningCache?
+  /// Called with one line of what the run did besides training (e.g. the
+  /// coarsening of the dataset).
+  public var log: (String) -> Void = { _ in }
 
   public init(
     config: RunConfig, configName: String, dataset: FeaturedDataset, split: GraphSplit,
@@ -75,6 +81,17 @@ public struct GraphClassificationRun {
     let model = try GraphClassifier(
       layers: config.model!, inputFeatures: dataset.featureCount, classCount: dataset.classCount,
       averageNodes: averageNodes, random: &random)
+    if let outcome = try model.precomputeCoarsenings(
+      of: dataset.graphs.map(\.adjacency), dataChecksum: dataSHA256, cache: coarseningCache)
+    {
+      for problem in coarseningCache?.problems.messages ?? [] { log(problem) }
+      log(
+        (outcome.cacheHit
+          ? "read coarsenings of \(dataset.name) from the cache" : "coarsened \(dataset.name)")
+          + String(
+            format: " (%@ nodes per level) in %.2f s",
+            outcome.nodesPerLevel.map(String.init).joined(separator: " → "), outcome.seconds))
+    }
     var options = GraphClassificationTraining.Options()
     options.batchSize = config.training.batchSize
     options.maximumEpochs = config.training.maxEpochs

@@ -74,6 +74,19 @@ public struct GraphClassifier {
         let made = pooling.make(
           name: "pool\(index)", inputFeatures: width, classCount: classCount,
           averageNodes: averageNodes, random: &random)
+        // A precomputed coarsening is fixed per graph before training, which
+        // holds only while every pooler before it is precomputed too.
+        let poolersBefore = built.compactMap { layer -> (any Pooler)? in
+          if case .pool(let pooler, _) = layer { return pooler }
+          return nil
+        }
+        if made.pooler is any PrecomputedPooler,
+          !poolersBefore.allSatisfy({ $0 is any PrecomputedPooler })
+        {
+          throw PoolingError(
+            "layer \(index): a precomputed pooler (graclus, ndp) must not follow a trainable "
+              + "pooler: its coarsening of a graph is computed once, before training")
+        }
         built.append(.pool(made.pooler, l2: pooling.l2))
         clusters.append(made.clusterCount)
         width = made.outputFeatures
@@ -107,6 +120,48 @@ public struct GraphClassifier {
     layers = built
     self.classCount = classCount
     clusterCounts = clusters
+  }
+
+  /// The precomputed poolers (Graclus, NDP), in layer order; they come
+  /// before any trainable pooler (checked when the model is built).
+  public var precomputedPoolers: [any PrecomputedPooler] {
+    layers.compactMap { layer in
+      if case .pool(let pooler as any PrecomputedPooler, _) = layer { return pooler }
+      return nil
+    }
+  }
+
+  /// Coarsens every graph of the dataset (adjacencies `graphs`, by dataset
+  /// index) for every precomputed pooler, level by level, and installs the
+  /// result, so training never coarsens; with a `cache`, levels stored
+  /// under the same data checksum and pooler signatures are read instead
+  /// of computed, and computed ones are stored. Returns what was done, for
+  /// the log. Cost: the poolers' coarsenings (none on a cache hit) plus
+  /// reading or writing the cache file.
+  public func precomputeCoarsenings(
+    of graphs: [SparseMatrix], dataChecksum: String, cache: CoarseningCache?
+  ) throws -> CoarseningCache.Outcome? {
+    let poolers = precomputedPoolers
+    guard !poolers.isEmpty else { return nil }
+    let key = CoarseningCache.key(
+      dataChecksum: dataChecksum, signatures: poolers.map(\.coarseningSignature),
+      graphCount: graphs.count)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var levels = cache?.load(key: key, graphCounts: graphs.map(\.rows), levels: poolers.count)
+    let hit = levels != nil
+    if levels == nil {
+      let computed = try PrecomputedCoarsening.levels(of: graphs, poolers: poolers)
+      try cache?.store(computed, key: key)
+      levels = computed
+    }
+    for (pooler, level) in zip(poolers, levels!) {
+      pooler.coarsenings.levels = Dictionary(
+        uniqueKeysWithValues: level.enumerated().map { ($0, $1) })
+    }
+    return CoarseningCache.Outcome(
+      key: key, cacheHit: hit, seconds: (clock.now - start).seconds,
+      nodesPerLevel: levels!.map { $0.reduce(0) { $0 + $1.clusterCount } })
   }
 
   /// Every trainable parameter, in layer order (checkpoint order).

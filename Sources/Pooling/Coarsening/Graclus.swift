@@ -1,17 +1,5 @@
 import TensorCore
 
-/// One level of a precomputed graph coarsening: which cluster each fine
-/// node joins, and the coarse graph.
-public struct Coarsening: Sendable, Equatable {
-  /// Fine node → cluster in 0..<clusterCount.
-  public let clusterOf: [Int]
-  public let clusterCount: Int
-  /// The coarse adjacency (clusterCount × clusterCount): C_ab = Σ_{i∈a, j∈b}
-  /// w_ij, the diagonal keeping the weights inside a cluster (as the NDP
-  /// code's coarse graphs keep their self-loops).
-  public let adjacency: SparseMatrix
-}
-
 /// Graclus matching (Dhillon, Guan, Kulis 2007), as METHODS §3 describes
 /// the Table 2 baseline: visit the nodes in a given (random) order; match
 /// each unmatched node i with the unmatched neighbour j ≠ i maximising the

@@ -1,9 +1,9 @@
 import TensorCore
 
-/// The one contract every pooler fits (MinCutPool, DiffPool and the
-/// selection poolers Top-K and SAGPool today; the precomputed Graclus and
-/// NDP, and TVGNN's AsymCheegerCut and DMoN are meant to be new files
-/// conforming to it). The model builder, the training loops and the result tables know a
+/// The one contract every pooler fits (MinCutPool, DiffPool, the selection
+/// poolers Top-K and SAGPool and the precomputed Graclus and NDP today;
+/// TVGNN's AsymCheegerCut and DMoN are meant to be new files conforming to
+/// it). The model builder, the training loops and the result tables know a
 /// pooler only through this protocol: its parameters, the kernels an L2
 /// penalty applies to, and one call from a `PoolingInput` to a
 /// `PoolingOutput`.
@@ -130,9 +130,9 @@ public struct PoolingInput {
 public enum PoolingAssignment {
   /// S (N×K per graph, stacked): soft poolers (MinCut, DiffPool, …).
   case soft(Variable)
-  /// The kept nodes' indices (selection poolers: Top-K, SAGPool).
+  /// The kept nodes' indices (selection poolers: Top-K, SAGPool; NDP).
   case selected([Int])
-  /// A fixed node → cluster map (precomputed poolers: Graclus, NDP).
+  /// A fixed node → cluster map (precomputed clustering poolers: Graclus).
   case clusters([Int])
 }
 

@@ -46,3 +46,10 @@ public enum KernelClock {
     nanoseconds.add(ns, ordering: .relaxed)
   }
 }
+
+extension Duration {
+  /// The duration in seconds, as a Double.
+  public var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) * 1e-18
+  }
+}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GraphData
+import Harness
+import Pooling
 import TensorCore
 
 /// `gpool datasets`: the graph-classification datasets with their statistics
@@ -39,7 +41,19 @@ struct DatasetsCommand: ParsableCommand {
   )
   var features = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Also coarsen every graph with this precomputed pooler, two levels, and report the time (repeatable): a layer type (e.g. graclus) or a layer's JSON (e.g. '{\"type\": \"graclus\", \"feature_pooling\": \"max\"}').",
+      discussion:
+        "The graphs are those the Table 2 models see (the dataset's default features, so TU graphs carry A + I); the poolers are built as a run with seed --coarsening-seed builds them, one thread. Nothing is cached: the time is the full computation."
+    ))
+  var coarsening: [String] = []
+
+  @Option(help: "The run seed the coarsening poolers draw their seeds from.")
+  var coarseningSeed: UInt64 = 0
+
   func validate() throws {
+    for layer in coarsening { _ = try coarseningSpec(layer) }
     guard (1...(1 << 20)).contains(maxDatasetMib) else {
       throw ValidationError("--max-dataset-mib \(maxDatasetMib) is outside 1...1048576")
     }
@@ -110,7 +124,7 @@ struct DatasetsCommand: ParsableCommand {
         String(ComputeEnvironment.peakResidentBytes >> 20),
       ]
       print(row.joined(separator: " "))
-      if features {
+      if features || !coarsening.isEmpty {
         let featureStart = clock.now
         let featured = try SurrogateFeatures.build(dataset: dataset, options: entry.defaultFeatures)
         print(
@@ -119,6 +133,9 @@ struct DatasetsCommand: ParsableCommand {
             + String(
               format: "%.2f s, %.1f MB", (clock.now - featureStart).seconds,
               Double(featured.featureBytes) / 1_048_576))
+        for layer in coarsening {
+          try reportCoarsening(try coarseningSpec(layer), of: featured)
+        }
       }
     }
     print(
@@ -135,17 +152,79 @@ struct DatasetsCommand: ParsableCommand {
     }
   }
 
+  /// Coarsens every graph of `dataset` two levels with `method`, as a run
+  /// does before training, and prints the time and the nodes per level.
+  /// The pooling spec `--coarsening` names: a layer type with its
+  /// defaults, or a layer's JSON; it must build a precomputed pooler.
+  private func coarseningSpec(_ text: String) throws -> LayerSpec {
+    let json = text.hasPrefix("{") ? text : #"{"type": "\#(text)"}"#
+    let spec: LayerSpec
+    do {
+      spec = try JSONDecoder().decode(LayerSpec.self, from: Data(json.utf8))
+    } catch {
+      throw ValidationError(
+        "--coarsening \(text): \(ConfigError.from(error, file: "--coarsening"))")
+    }
+    var random = RandomSource(seed: 0)
+    guard
+      spec.pooling?.make(
+        name: "pool", inputFeatures: 1, classCount: 2, averageNodes: 10, random: &random
+      ).pooler is any PrecomputedPooler
+    else {
+      throw ValidationError(
+        "--coarsening \(text): not a precomputed pooler (a trainable pooler learns its pooling in training; nothing is computed before it)"
+      )
+    }
+    return spec
+  }
+
+  /// Coarsens every graph of `dataset` two levels with the pooler of
+  /// `spec`, as a run does before training, and prints the time and the
+  /// nodes per level.
+  private func reportCoarsening(_ spec: LayerSpec, of dataset: FeaturedDataset) throws {
+    Threading.setThreadCount(1)  // as in a run (one thread each, BLAS included)
+    var random = RandomSource(seed: coarseningSeed)
+    let poolers = (0..<2).map { level in
+      spec.pooling!.make(
+        name: "pool\(level)", inputFeatures: dataset.featureCount, classCount: dataset.classCount,
+        averageNodes: 10, random: &random
+      ).pooler as! any PrecomputedPooler
+    }
+    let method = poolers[0].coarseningSignature.split(separator: " ").first.map(String.init) ?? "?"
+    var graphs = dataset.graphs.map(\.adjacency)
+    var nodes = [graphs.reduce(0) { $0 + $1.rows }]
+    var edges = [graphs.reduce(0) { $0 + $1.nonzeroCount }]
+    var seconds: [Double] = []
+    let clock = ContinuousClock()
+    for (level, pooler) in poolers.enumerated() {
+      let start = clock.now
+      let coarsened = try PrecomputedCoarsening.levels(of: graphs, poolers: [pooler]) { _, done in
+        if done % 1024 == 0 {
+          logToStandardError(
+            "    \(method): level \(level + 1), \(done)/\(graphs.count) graphs")
+        }
+      }[0]
+      seconds.append((clock.now - start).seconds)
+      graphs = coarsened.map(\.adjacency)
+      nodes.append(coarsened.reduce(0) { $0 + $1.clusterCount })
+      edges.append(graphs.reduce(0) { $0 + $1.nonzeroCount })
+    }
+    let notes = poolers.compactMap(\.coarseningNotes)
+    print(
+      "    \(method) coarsening (2 levels, seed \(coarseningSeed)): "
+        + String(
+          format: "%.2f s (level 1 %.2f s, level 2 %.2f s)", seconds.reduce(0, +), seconds[0],
+          seconds[1])
+        + "; nodes " + nodes.map(String.init).joined(separator: " → ")
+        + "; stored edges " + edges.map(String.init).joined(separator: " → ")
+        + (notes.isEmpty ? "" : "; per level: " + notes.joined(separator: " | ")))
+  }
+
   private func compare(_ ours: Double, _ published: Double) -> String {
     String(format: "%.2f/%.2f %+.2f%%", ours, published, 100 * (ours - published) / published)
   }
 
   private func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-  }
-}
-
-extension Duration {
-  var seconds: Double {
-    Double(components.seconds) + Double(components.attoseconds) * 1e-18
   }
 }
