@@ -31,7 +31,7 @@ final class CoarseningCacheTests: XCTestCase {
     let dataset = GraphClassificationTrainingTests.ringsAndCliques(count: 30, seed: 5)
     let graphs = dataset.graphs.map(\.adjacency)
     let cache = CoarseningCache(directory: try temporaryDirectory())
-    for pool in [#"{"type": "graclus"}"#] {
+    for pool in [#"{"type": "graclus"}"#, #"{"type": "ndp"}"#] {
       let first = try model(pool)
       let computed = try first.precomputeCoarsenings(
         of: graphs, dataChecksum: "abc", cache: cache)!
@@ -66,13 +66,13 @@ final class CoarseningCacheTests: XCTestCase {
     let dataset = GraphClassificationTrainingTests.ringsAndCliques(count: 12, seed: 6)
     let graphs = dataset.graphs.map(\.adjacency)
     let cache = CoarseningCache(directory: try temporaryDirectory())
-    let first = try model(#"{"type": "graclus"}"#)
+    let first = try model(#"{"type": "ndp"}"#)
     let outcome = try first.precomputeCoarsenings(of: graphs, dataChecksum: "x", cache: cache)!
     let path = cache.path(key: outcome.key)
     var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
     bytes[bytes.count / 2] ^= 0xFF
     try Data(bytes).write(to: URL(fileURLWithPath: path))
-    let second = try model(#"{"type": "graclus"}"#)
+    let second = try model(#"{"type": "ndp"}"#)
     let again = try second.precomputeCoarsenings(of: graphs, dataChecksum: "x", cache: cache)!
     XCTAssertFalse(again.cacheHit)
     XCTAssertEqual(cache.problems.messages.count, 1)
@@ -81,13 +81,13 @@ final class CoarseningCacheTests: XCTestCase {
       first.precomputedPoolers[1].coarsenings.levels,
       second.precomputedPoolers[1].coarsenings.levels)
     // Rewritten sound: a third model reads it.
-    let third = try model(#"{"type": "graclus"}"#)
+    let third = try model(#"{"type": "ndp"}"#)
     XCTAssertTrue(
       try third.precomputeCoarsenings(of: graphs, dataChecksum: "x", cache: cache)!.cacheHit)
     // A truncated file is refused too.
     try Data(bytes.prefix(40)).write(to: URL(fileURLWithPath: path))
     XCTAssertFalse(
-      try model(#"{"type": "graclus"}"#).precomputeCoarsenings(
+      try model(#"{"type": "ndp"}"#).precomputeCoarsenings(
         of: graphs, dataChecksum: "x", cache: cache)!
         .cacheHit)
   }

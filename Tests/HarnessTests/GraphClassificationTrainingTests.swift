@@ -91,17 +91,23 @@ final class GraphClassificationTrainingTests: XCTestCase {
     }
   }
 
+  func testNDPClassifierLearnsRingsFromCliques() throws {
+    let outcome = try trainAndTest(pool: #"{"type": "ndp"}"#)
+    XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
+  }
+
   /// One training step of each pooled classifier leaves no tape behind (a
   /// pullback that captured a variable would keep every step alive).
   func testATrainingStepFreesItsTape() throws {
     let dataset = Self.ringsAndCliques(count: 8, seed: 3)
-    for pool in ["mincut", "diffpool", "topk", "sagpool", "graclus"] {
+    for pool in ["mincut", "diffpool", "topk", "sagpool", "graclus", "ndp"] {
       func level(_ ratio: String) -> String {
         switch pool {
         case "mincut": #"{"type": "mincut", "k_ratio": \#(ratio), "mlp_hidden": [4], "l2": 1e-4}"#
         case "diffpool":
           #"{"type": "diffpool", "k_ratio": \#(ratio), "channels": 4, "activation": "relu", "l2": 1e-4}"#
         case "graclus": #"{"type": "graclus"}"#
+        case "ndp": #"{"type": "ndp"}"#
         default: #"{"type": "\#(pool)", "ratio": 0.5, "l2": 1e-4}"#
         }
       }
@@ -120,7 +126,7 @@ final class GraphClassificationTrainingTests: XCTestCase {
         let output = try model.forward(batch, tape: tape)
         var loss = crossEntropy(logits: output.logits, labels: batch.labels)
         for aux in output.auxiliaryLosses { loss = loss + aux.value }
-        if let l2 = output.l2 { loss = loss + l2 }  // Graclus has no weights to penalise
+        if let l2 = output.l2 { loss = loss + l2 }  // Graclus and NDP have no weights to penalise
         _ = tape.gradients(of: loss)
         released = tape
       }()

@@ -13,11 +13,12 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case topk(SelectionPoolSpec)
   case sagpool(SelectionPoolSpec)
   case graclus(GraclusSpec)
+  case ndp(NodeDecimationSpec)
   case readout(ReadoutSpec)
   case dense(DenseSpec)
 
   public static let typeNames = [
-    "gcs", "mincut", "diffpool", "topk", "sagpool", "graclus", "readout", "dense",
+    "gcs", "mincut", "diffpool", "topk", "sagpool", "graclus", "ndp", "readout", "dense",
   ]
 
   enum TypeKey: String, CodingKey { case type }
@@ -31,6 +32,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case "topk": self = .topk(try SelectionPoolSpec(from: decoder))
     case "sagpool": self = .sagpool(try SelectionPoolSpec(from: decoder))
     case "graclus": self = .graclus(try GraclusSpec(from: decoder))
+    case "ndp": self = .ndp(try NodeDecimationSpec(from: decoder))
     case "readout": self = .readout(try ReadoutSpec(from: decoder))
     case "dense": self = .dense(try DenseSpec(from: decoder))
     default:
@@ -49,6 +51,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case .diffpool(let spec): try spec.encode(to: encoder)
     case .topk(let spec), .sagpool(let spec): try spec.encode(to: encoder)
     case .graclus(let spec): try spec.encode(to: encoder)
+    case .ndp(let spec): try spec.encode(to: encoder)
     case .readout(let spec): try spec.encode(to: encoder)
     case .dense(let spec): try spec.encode(to: encoder)
     }
@@ -271,6 +274,29 @@ public struct GraclusSpec: Codable, Sendable, Equatable {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     featurePooling =
       try c.decodeIfPresent(GraclusPool.FeaturePooling.self, forKey: .featurePooling) ?? .max
+  }
+}
+
+/// NDP: a precomputed node decimation (the spectral half of the nodes per
+/// level, Kron-reduced graph sparsified at `sparsify_threshold`), features
+/// of the kept nodes unchanged. No parameters. Graph classification only.
+public struct NodeDecimationSpec: Codable, Sendable, Equatable {
+  public var type = "ndp"
+  /// Reduced edges with |a'_ij| at most this are dropped (METHODS §3: 1e-2).
+  public var sparsifyThreshold: Float
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type
+    case sparsifyThreshold = "sparsify_threshold"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    sparsifyThreshold =
+      try c.decodeFloat(forKey: .sparsifyThreshold) ?? NodeDecimation.defaultSparsifyThreshold
+    try c.require(
+      sparsifyThreshold >= 0 && sparsifyThreshold < 1e3, .sparsifyThreshold,
+      "must be in [0, 1000), got \(sparsifyThreshold)")
   }
 }
 

@@ -47,6 +47,7 @@ extension LayerSpec {
     case .diffpool(let spec): spec
     case .topk(let spec), .sagpool(let spec): spec
     case .graclus(let spec): spec
+    case .ndp(let spec): spec
     case .gcs, .readout, .dense: nil
     }
   }
@@ -138,5 +139,16 @@ extension GraclusSpec: PoolingLayerSpec {
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
     (GraclusPool(featurePooling: featurePooling, random: &random), 0, inputFeatures)
+  }
+}
+
+extension NodeDecimationSpec: PoolingLayerSpec {
+  public var l2: Float { 0 }
+
+  public func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
+    (NodeDecimationPool(sparsifyThreshold: sparsifyThreshold, random: &random), 0, inputFeatures)
   }
 }
