@@ -77,6 +77,27 @@ struct ClassificationTables {
     return (test.pValue, test.pValue >= 0.05)
   }
 
+  /// The paper's significance mark of a published cell, derived (its text
+  /// lost the bold type): the dataset's best published mean, and every
+  /// published cell not significantly worse than it by Welch's test on the
+  /// published mean ± std, taking the std as the sample std of 10 folds
+  /// (Bench: 10 seeds). `nil` when the cell or the best has no std to test
+  /// (the paper's Bench WL cells give a mean only) and it is not the best.
+  static let paperRunsPerCell = 10
+
+  private func paperSignificance(_ dataset: String, _ method: String) -> (p: Double, bold: Bool)? {
+    guard let mine = published(dataset, method) else { return nil }
+    let peers = paper.filter { $0.dataset == dataset }
+    guard let best = peers.max(by: { $0.mean < $1.mean }) else { return nil }
+    if best.method == method { return (1, true) }
+    guard let bestStd = best.std, let myStd = mine.std,
+      let test = WelchTest.twoSided(
+        mean: best.mean, sampleVariance: bestStd * bestStd, count: Self.paperRunsPerCell,
+        against: mine.mean, sampleVariance: myStd * myStd, count: Self.paperRunsPerCell)
+    else { return nil }
+    return (test.pValue, test.pValue >= 0.05)
+  }
+
   /// The epochs a run on `dataset` takes: the median over the finished
   /// trained runs of that dataset, else over every finished trained run
   /// (early stopping ends most runs well before the maximum), or `nil`
@@ -126,7 +147,8 @@ struct ClassificationTables {
   func summaryCSV() -> String {
     var out =
       "dataset,method,config,runs_done,runs_planned,complete,acc_mean,acc_std,paper_mean,"
-      + "paper_std,delta,projected_cpu_hours_left,welch_p_vs_best,bold\n"
+      + "paper_std,delta,projected_cpu_hours_left,welch_p_vs_best,bold,paper_welch_p_vs_best,"
+      + "paper_bold_derived\n"
     for (name, config) in configs {
       let c = cell(name)
       let p = published(config.dataset.name, config.method)
@@ -139,6 +161,11 @@ struct ClassificationTables {
           projection(name, config).map { String(format: "%.2f", $0.seconds / 3600) } ?? "",
           significance(name, config).map { String(format: "%.4f", $0.p) } ?? "",
           significance(name, config).map { $0.bold ? "yes" : "no" } ?? "",
+          paperSignificance(config.dataset.name, config.method).map {
+            String(format: "%.4f", $0.p)
+          } ?? "",
+          paperSignificance(config.dataset.name, config.method).map { $0.bold ? "yes" : "no" }
+            ?? "",
         ].joined(separator: ",") + "\n"
     }
     return out
@@ -154,7 +181,10 @@ struct ClassificationTables {
       + "measured epoch time). **Bold**: per dataset, among the complete cells, the best mean "
       + "and every method not significantly worse than it (two-sided Welch t-test over the "
       + "runs, p ≥ 0.05; the p-values are in `summary.csv`), as the paper marks its Table 2. "
-      + "Published numbers: MinCutPool paper, Table 2.\n\n"
+      + "Published numbers: MinCutPool paper, Table 2. The paper's text we have lost its bold "
+      + "type, so the `paper` column's bold is derived the same way from the published mean ± "
+      + "std (taken as the sample std of \(Self.paperRunsPerCell) runs; a cell without a std "
+      + "is bold only if it is the best); the section after the table compares the two.\n\n"
     out +=
       "| dataset | method | ours | runs | left | paper | Δ |\n|---|---|---|---|---|---|---|\n"
     var total = 0.0
@@ -162,10 +192,11 @@ struct ClassificationTables {
     for (name, config) in configs {
       let dataset = config.dataset.name
       let p = published(dataset, config.method)
-      let paperText =
+      var paperText =
         p.map { n in
           String(format: "%.1f", n.mean) + (n.std.map { String(format: " ± %.1f", $0) } ?? "")
         } ?? "–"
+      if paperSignificance(dataset, config.method)?.bold == true { paperText = "**\(paperText)**" }
       if let reason = skipped[dataset] {
         out += "| \(dataset) | \(config.method) | \(reason) | 0/? | | \(paperText) | |\n"
         continue
@@ -190,6 +221,7 @@ struct ClassificationTables {
       out +=
         "| \(dataset) | \(config.method) | \(ours) | \(c.done)/\(c.planned) | \(left) | \(paperText) | \(delta) |\n"
     }
+    out += markAgreement()
     out += minCutRanking()
     if total > 0 || unknown > 0 {
       out +=
@@ -197,6 +229,56 @@ struct ClassificationTables {
         + (unknown > 0 ? ", plus \(unknown) cell(s) without an epoch time" : "") + ".\n"
     }
     return out
+  }
+
+  /// Per dataset, the methods bold in our complete cells and in the paper's
+  /// (derived) marks, and where they differ, among the methods complete in
+  /// our runs.
+  func markAgreement() -> String {
+    var rows: [String] = []
+    let datasets = configs.map(\.config.dataset.name).reduce(into: [String]()) {
+      if !$0.contains($1) { $0.append($1) }
+    }
+    for dataset in datasets {
+      let complete = configs.filter {
+        let c = cell($0.name)
+        return $0.config.dataset.name == dataset && c.planned > 0 && c.done == c.planned
+      }
+      guard !complete.isEmpty else { continue }
+      let ours = complete.filter { significance($0.name, $0.config)?.bold == true }.map(
+        \.config.method)
+      let theirs = complete.filter {
+        paperSignificance(dataset, $0.config.method)?.bold == true
+      }.map(\.config.method)
+      let onlyOurs = ours.filter { !theirs.contains($0) }
+      let onlyTheirs = theirs.filter { !ours.contains($0) }
+      let agreement =
+        onlyOurs.isEmpty && onlyTheirs.isEmpty
+        ? "same"
+        : [
+          onlyOurs.isEmpty ? nil : "bold only in ours: " + onlyOurs.joined(separator: ", "),
+          onlyTheirs.isEmpty
+            ? nil : "bold only in the paper's: " + onlyTheirs.joined(separator: ", "),
+        ].compactMap { $0 }.joined(separator: "; ")
+      let theirsAll = paper.filter {
+        $0.dataset == dataset && paperSignificance(dataset, $0.method)?.bold == true
+      }.map(\.method)
+      let planned = configs.filter { $0.config.dataset.name == dataset }.count
+      rows.append(
+        "| \(dataset) | \(complete.count) of \(planned) | \(ours.joined(separator: ", ")) | "
+          + "\(theirs.joined(separator: ", ")) | \(agreement) | \(theirsAll.joined(separator: ", ")) |"
+      )
+    }
+    guard !rows.isEmpty else { return "" }
+    return
+      "\n## Significance marks: ours and the paper's\n\nPer dataset, among the methods whose "
+      + "cells are complete in our runs: the methods in bold in our column and in the paper's "
+      + "(derived from its mean ± std as above), and where they differ. With fewer complete "
+      + "cells than methods the comparison is provisional: our best may change as cells "
+      + "finish. The last column lists the paper's bold methods among all of its methods.\n\n"
+      + "| dataset | complete | bold in ours | bold in the paper's | agreement | "
+      + "paper's bold, all methods |\n|---|---|---|---|---|---|\n" + rows.joined(separator: "\n")
+      + "\n"
   }
 
   /// Per dataset, where MinCutPool stands among our complete cells and among
@@ -226,19 +308,22 @@ struct ClassificationTables {
           "\(1 + published.filter { $0.mean > mine.mean }.count) of \(published.count)"
         } ?? "–"
       let best = complete.max { cell($0.name).mean < cell($1.name).mean }!
+      let paperBold = paperSignificance(dataset, method).map { $0.bold ? "yes" : "no" } ?? "–"
       rows.append(
         "| \(dataset) | \(ourRank) of \(complete.count) (best: \(best.config.method)) | "
-          + "\(bold ? "yes" : "no") | \(paperRank) |")
+          + "\(bold ? "yes" : "no") | \(paperRank) | \(paperBold) |")
       if !bold { disagreements.append(dataset) }
     }
     guard !rows.isEmpty else { return "" }
     var out =
       "\n## MinCutPool's rank per dataset\n\nAmong our complete cells of the dataset (by mean) "
       + "and among the paper's numbers for it; `tied-best` says whether MinCutPool is the best "
-      + "or not significantly worse than it (Welch, p ≥ 0.05), the paper's conclusion. The "
-      + "paper's own significance marks are not in the text we have, so its column ranks by "
-      + "mean only; a rank over fewer complete cells than the paper's methods is provisional.\n\n"
-      + "| dataset | ours: rank | tied-best | paper: rank |\n|---|---|---|---|\n"
+      + "or not significantly worse than it (Welch, p ≥ 0.05), the paper's conclusion; the "
+      + "paper's columns rank its means and give its tied-best mark derived from its mean ± std "
+      + "(its own bold type is not in the text we have). A rank over fewer complete cells than "
+      + "the paper's methods is provisional.\n\n"
+      + "| dataset | ours: rank | ours: tied-best | paper: rank | paper: tied-best |\n"
+      + "|---|---|---|---|---|\n"
       + rows.joined(separator: "\n") + "\n"
     if !disagreements.isEmpty {
       out +=

@@ -29,12 +29,25 @@ public enum WelchTest {
     }
     let (mx, vx) = meanAndVariance(x)
     let (my, vy) = meanAndVariance(y)
-    let (ex, ey) = (vx / Double(x.count), vy / Double(y.count))
+    return twoSided(
+      mean: mx, sampleVariance: vx, count: x.count, against: my, sampleVariance: vy,
+      count: y.count)
+  }
+
+  /// The test from summary statistics (mean, sample variance s², size n
+  /// ≥ 2 of each sample): how a published mean ± std can be tested. Same
+  /// conventions as `twoSided(_:_:)`. Cost O(1).
+  public static func twoSided(
+    mean mx: Double, sampleVariance vx: Double, count nx: Int, against my: Double,
+    sampleVariance vy: Double, count ny: Int
+  ) -> Result? {
+    guard nx >= 2, ny >= 2 else { return nil }
+    let (ex, ey) = (vx / Double(nx), vy / Double(ny))
     guard ex + ey > 0 else {
       return Result(t: mx == my ? 0 : .infinity, degreesOfFreedom: .nan, pValue: mx == my ? 1 : 0)
     }
     let t = (mx - my) / (ex + ey).squareRoot()
-    let spread: Double = ex * ex / Double(x.count - 1) + ey * ey / Double(y.count - 1)
+    let spread: Double = ex * ex / Double(nx - 1) + ey * ey / Double(ny - 1)
     let nu: Double = (ex + ey) * (ex + ey) / spread
     return Result(t: t, degreesOfFreedom: nu, pValue: studentTwoSidedPValue(t, nu))
   }
