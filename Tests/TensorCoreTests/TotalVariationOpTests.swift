@@ -1,0 +1,79 @@
+import TensorCore
+import XCTest
+
+/// GTVConv's propagation and the column order statistic of the
+/// asymmetric-norm loss: values by hand, gradients by finite differences.
+final class TotalVariationOpTests: XCTestCase {
+  let checker = GradientCheck()
+
+  /// Path 0–1–2, X̃ = [[0, 0], [1, −1], [3, 1]], δ = 0.5: d_01 = 2, d_12 = 4,
+  /// so Γ_01 = ½, Γ_12 = ¼, and y_i = x̃_i − δ Σ_j Γ_ij (x̃_i − x̃_j):
+  ///   y_0 = −0.25·(−1, 1)                         = (0.25, −0.25)
+  ///   y_1 = (1, −1) − 0.5·(½(1, −1) + ¼(−2, −2))  = (1, −0.5)
+  ///   y_2 = (3, 1) − 0.5·¼·(2, 2)                 = (2.75, 0.75)
+  /// A self-loop on node 1 changes nothing (it cancels in L_Γ).
+  func testPropagationOnAPathByHand() {
+    let path = SparseMatrix.symmetricAdjacency(nodeCount: 3, edges: [(0, 1), (1, 2)])
+    for a in [path, path.addingIdentity()] {
+      let tape = Tape()
+      let x = tape.constant(Matrix([[0, 0], [1, -1], [3, 1]]))
+      let y = totalVariationPropagation(x, adjacency: a, delta: 0.5)
+      XCTAssertEqual(y.value, Matrix([[0.25, -0.25], [1, -0.5], [2.75, 0.75]]))
+    }
+    // Nodes closer than ε use the floor: Γ = a/ε. x̃ = (0, 0.0005), δ = 1e-4,
+    // ε = 1e-3: y_0 = 0 − 1e-4·(1/1e-3)·(0 − 0.0005) = 5e-5.
+    let tape = Tape()
+    let close = tape.constant(Matrix([[0], [0.0005]]))
+    let edge = SparseMatrix.symmetricAdjacency(nodeCount: 2, edges: [(0, 1)])
+    let y = totalVariationPropagation(close, adjacency: edge, delta: 1e-4, epsilon: 1e-3)
+    XCTAssertEqual(y.value[0, 0], 5e-5, accuracy: 1e-9)
+  }
+
+  func testPropagationGradient() {
+    // Entries spread so every difference stays ≥ 0.1 from the kink of |·|.
+    var x = TestData.matrix(5, 3, seed: 61, range: 0...0.05)
+    for i in 0..<5 {
+      for j in 0..<3 { x[i, j] += Float(i) * 0.4 * (j % 2 == 0 ? 1 : -1) + Float(j) * 0.13 }
+    }
+    var entries: [(row: Int, column: Int, value: Float)] = [(2, 2, 0.7)]  // a self-loop
+    for (i, j, w) in [(0, 1, 1.0), (1, 2, 0.5), (2, 3, 2.0), (3, 4, 1.5), (0, 4, 0.8)]
+      as [(Int, Int, Float)]
+    {
+      entries += [(i, j, w), (j, i, w)]
+    }
+    let a = SparseMatrix(rows: 5, columns: 5, entries: entries)
+    // Every distance above ε: the gradient flows through Γ too.
+    checker.check("totalVariationPropagation", inputs: [x]) {
+      totalVariationPropagation($0[0], adjacency: a, delta: 0.7)
+    }
+    // Every distance below the floor ε = 50: Γ = a/ε is constant.
+    checker.check("totalVariationPropagation (ε floor)", inputs: [x]) {
+      totalVariationPropagation($0[0], adjacency: a, delta: 0.7, epsilon: 50)
+    }
+  }
+
+  /// Column 0 = (0.2, 0.9, 0.5, 0.7): descending 0.9, 0.7, 0.5, 0.2, so
+  /// rank 1 is 0.7 (row 3). Column 1 ties: (0.4, 0.4, 0.1, 0.4): rank 1 is
+  /// the second 0.4 in row order, row 1, which alone gets the gradient.
+  func testOrderStatisticByHandWithTies() {
+    let tape = Tape()
+    let parameter = Parameter(
+      name: "x", value: Matrix([[0.2, 0.4], [0.9, 0.4], [0.5, 0.1], [0.7, 0.4]]))
+    let x = tape.parameter(parameter)
+    let q = columnOrderStatistic(x, rankFromTop: 1)
+    XCTAssertEqual(q.value, Matrix([[0.7, 0.4]]))
+    let gradient = tape.gradients(of: sum(q * tape.constant(Matrix([[2, 3]]))))[x]!
+    XCTAssertEqual(gradient, Matrix([[0, 0], [0, 3], [0, 0], [2, 0]]))
+  }
+
+  func testOrderStatisticGradient() {
+    // Distinct values at least 0.05 apart, so ±h never reorders a column.
+    let values: [Float] = [0.1, 0.9, 0.45, 0.3, 0.75, 0.6, 0.2, 0.05, 0.55]
+    let x = Matrix(rows: 3, columns: 3, storage: values)
+    for rank in 0..<3 {
+      checker.check("columnOrderStatistic rank \(rank)", inputs: [x]) {
+        columnOrderStatistic($0[0], rankFromTop: rank)
+      }
+    }
+  }
+}
