@@ -86,8 +86,8 @@ final class ConfigSyntaxErrorTests: XCTestCase {
         base.replacingOccurrences(
           of: #"[{"type": "gcs", "units": 16}, {"type": "mincut", "k": 7}]"#,
           with: #"[{"type": "mincut", "k": 7}, {"type": "gcs", "units": 16}]"#)),
-      "key 'model[0]': a node-clustering model is gcs layers followed by exactly one pooling "
-        + "layer (mincut or diffpool) at the end")
+      "key 'model[0]': a node-clustering model is message-passing layers (gcs, gtv) followed by "
+        + "exactly one soft pooling layer (mincut, diffpool, acc, dmon) at the end")
     XCTAssertEqual(
       try error(
         base.replacingOccurrences(

@@ -19,6 +19,15 @@ final class LayerKeyEffectTests: XCTestCase {
   private let baseGCS = #"{"type": "gcs", "units": 4, "activation": "elu"}"#
   private let baseMinCut = #"{"type": "mincut", "k": 3, "mlp_hidden": [4]}"#
   private let baseDiffPool = #"{"type": "diffpool", "k": 3}"#
+  private let baseGTV = #"{"type": "gtv", "units": 4, "activation": "elu", "delta": 0.5}"#
+  private let baseACC = #"{"type": "acc", "k": 3, "mlp_hidden": [4]}"#
+  private let baseDMoN = #"{"type": "dmon", "k": 3, "mlp_hidden": [4]}"#
+
+  /// The layer type of a base layer.
+  private func type(of base: String) -> String {
+    let object = try! JSONSerialization.jsonObject(with: Data(base.utf8)) as! [String: Any]
+    return object["type"] as! String
+  }
 
   private var variants: [Variant] {
     [
@@ -39,10 +48,26 @@ final class LayerKeyEffectTests: XCTestCase {
       Variant(base: baseDiffPool, key: "normalize_link_loss", value: "true"),
       Variant(base: baseDiffPool, key: "k_ratio", value: "0.5"),
       Variant(base: baseDiffPool, key: "l2", value: "0.1"),
+      Variant(base: baseGTV, key: "units", value: "5"),
+      Variant(base: baseGTV, key: "activation", value: #""tanh""#),
+      Variant(base: baseGTV, key: "kernel_initializer", value: #""he_normal""#),
+      Variant(base: baseGTV, key: "delta", value: "1.5"),
+      Variant(base: baseGTV, key: "epsilon", value: "10"),
+      Variant(base: baseGTV, key: "l2", value: "0.1"),
     ]
+      + [baseACC, baseDMoN].flatMap { base in
+        [
+          Variant(base: base, key: "k", value: "2"),
+          Variant(base: base, key: "mlp_hidden", value: "[5]"),
+          Variant(base: base, key: "mlp_activation", value: #""tanh""#),
+          Variant(base: base, key: "k_ratio", value: "0.5"),
+          Variant(base: base, key: "l2", value: "0.1"),
+        ]
+      }
   }
 
-  /// The config JSON of a model `[gcs, pooler]` (or `[pooler]` for DiffPool).
+  /// The config JSON of a model `[message passing, pooler]` (or `[pooler]`
+  /// for DiffPool).
   private func config(layers: [String]) -> String {
     """
     {"method": "M", "task": "node_clustering", "dataset": {"name": "cora"},
@@ -52,7 +77,11 @@ final class LayerKeyEffectTests: XCTestCase {
 
   private func layers(for base: String, replacing: String? = nil) -> [String] {
     let layer = replacing ?? base
-    return base == baseGCS ? [layer, baseMinCut] : base == baseMinCut ? [baseGCS, layer] : [layer]
+    switch base {
+    case baseGCS, baseGTV: return [layer, baseMinCut]
+    case baseDiffPool: return [layer]
+    default: return [baseGCS, layer]  // a pooler after GCS
+    }
   }
 
   /// Losses of the model after one Adam step from seed 0, by name.
@@ -82,12 +111,13 @@ final class LayerKeyEffectTests: XCTestCase {
       Set(GCSSpec.CodingKeys.allCases.map { "gcs.\($0.stringValue)" })
       .union(MinCutSpec.CodingKeys.allCases.map { "mincut.\($0.stringValue)" })
       .union(DiffPoolSpec.CodingKeys.allCases.map { "diffpool.\($0.stringValue)" })
-    let covered = Set(
-      variants.map { v in
-        let type = v.base == baseGCS ? "gcs" : v.base == baseMinCut ? "mincut" : "diffpool"
-        return "\(type).\(v.key)"
-      }
-    ).union(["gcs.type", "mincut.type", "diffpool.type"])
+      .union(GTVSpec.CodingKeys.allCases.map { "gtv.\($0.stringValue)" })
+      .union(
+        SoftMLPPoolSpec.CodingKeys.allCases.flatMap {
+          ["acc.\($0.stringValue)", "dmon.\($0.stringValue)"]
+        })
+    let covered = Set(variants.map { "\(type(of: $0.base)).\($0.key)" }).union(
+      ["gcs", "mincut", "diffpool", "gtv", "acc", "dmon"].map { "\($0).type" })
     XCTAssertEqual(documented.subtracting(covered), [], "keys without a variant")
 
     for variant in variants {

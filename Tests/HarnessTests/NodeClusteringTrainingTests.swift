@@ -92,4 +92,23 @@ final class NodeClusteringTrainingTests: XCTestCase {
     XCTAssertLessThan(totalLoss(log.last!), totalLoss(log[1]), "training did not lower L_LP + L_E")
     XCTAssertGreaterThan(result.nmi, 0.9)
   }
+
+  /// TVGNN's clustering model (GTVConv, AsymCheegerCut) and GTVConv with
+  /// DMoN recover the planted communities; the loss terms are the poolers'.
+  func testTVGNNAndDMoNRecoverPlantedCommunities() throws {
+    for (pool, terms) in [
+      ("acc", ["balance", "total_variation"]), ("dmon", ["collapse", "modularity"]),
+    ] {
+      let (result, log, _) = try train(
+        """
+        {"method": "\(pool)", "task": "node_clustering", "dataset": {"name": "cora"},
+         "model": [{"type": "gtv", "units": 16, "activation": "elu", "delta": 0.3},
+                   {"type": "\(pool)", "k": 3, "mlp_hidden": [8]}],
+         "optimizer": {"learning_rate": 1e-2}, "iterations": 300, "log_every": 50}
+        """, seed: 0)
+      XCTAssertLessThan(totalLoss(log.last!), totalLoss(log[1]), "\(pool): loss did not fall")
+      XCTAssertGreaterThan(result.nmi, 0.9, pool)
+      XCTAssertEqual(result.finalLosses.keys.sorted(), terms)
+    }
+  }
 }

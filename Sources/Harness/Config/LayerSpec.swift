@@ -8,8 +8,11 @@ import TensorCore
 /// gcs – readout – dense, where the last dense layer gives the class logits).
 public enum LayerSpec: Codable, Sendable, Equatable {
   case gcs(GCSSpec)
+  case gtv(GTVSpec)
   case mincut(MinCutSpec)
   case diffpool(DiffPoolSpec)
+  case acc(SoftMLPPoolSpec)
+  case dmon(SoftMLPPoolSpec)
   case topk(SelectionPoolSpec)
   case sagpool(SelectionPoolSpec)
   case graclus(GraclusSpec)
@@ -18,7 +21,8 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case dense(DenseSpec)
 
   public static let typeNames = [
-    "gcs", "mincut", "diffpool", "topk", "sagpool", "graclus", "ndp", "readout", "dense",
+    "gcs", "gtv", "mincut", "diffpool", "acc", "dmon", "topk", "sagpool", "graclus", "ndp",
+    "readout", "dense",
   ]
 
   enum TypeKey: String, CodingKey { case type }
@@ -27,8 +31,11 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     let type = try decoder.container(keyedBy: TypeKey.self).decode(String.self, forKey: .type)
     switch type {
     case "gcs": self = .gcs(try GCSSpec(from: decoder))
+    case "gtv": self = .gtv(try GTVSpec(from: decoder))
     case "mincut": self = .mincut(try MinCutSpec(from: decoder))
     case "diffpool": self = .diffpool(try DiffPoolSpec(from: decoder))
+    case "acc": self = .acc(try SoftMLPPoolSpec(from: decoder))
+    case "dmon": self = .dmon(try SoftMLPPoolSpec(from: decoder))
     case "topk": self = .topk(try SelectionPoolSpec(from: decoder))
     case "sagpool": self = .sagpool(try SelectionPoolSpec(from: decoder))
     case "graclus": self = .graclus(try GraclusSpec(from: decoder))
@@ -47,13 +54,33 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   public func encode(to encoder: any Encoder) throws {
     switch self {
     case .gcs(let spec): try spec.encode(to: encoder)
+    case .gtv(let spec): try spec.encode(to: encoder)
     case .mincut(let spec): try spec.encode(to: encoder)
     case .diffpool(let spec): try spec.encode(to: encoder)
+    case .acc(let spec), .dmon(let spec): try spec.encode(to: encoder)
     case .topk(let spec), .sagpool(let spec): try spec.encode(to: encoder)
     case .graclus(let spec): try spec.encode(to: encoder)
     case .ndp(let spec): try spec.encode(to: encoder)
     case .readout(let spec): try spec.encode(to: encoder)
     case .dense(let spec): try spec.encode(to: encoder)
+    }
+  }
+
+  /// The `type` of `spec` as configs spell it.
+  public static func typeName(of spec: LayerSpec) -> String {
+    switch spec {
+    case .gcs: "gcs"
+    case .gtv: "gtv"
+    case .mincut: "mincut"
+    case .diffpool: "diffpool"
+    case .acc: "acc"
+    case .dmon: "dmon"
+    case .topk: "topk"
+    case .sagpool: "sagpool"
+    case .graclus: "graclus"
+    case .ndp: "ndp"
+    case .readout: "readout"
+    case .dense: "dense"
     }
   }
 
@@ -126,6 +153,45 @@ public struct GCSSpec: Codable, Sendable, Equatable {
     try c.require(
       (1...LayerLimits.width).contains(units), .units,
       "must be in 1…\(LayerLimits.width), got \(units)")
+    try c.require(l2 >= 0 && l2 <= 1e3, .l2, "must be in [0, 1000], got \(l2)")
+  }
+}
+
+/// GTVConv (TVGNN): Z = act((I − δ L_Γ) X Θ + b) with feature-dependent
+/// edge weights Γ_ij = a_ij / max(‖x̃_i − x̃_j‖₁, ε) over the raw adjacency.
+public struct GTVSpec: Codable, Sendable, Equatable {
+  public var type = "gtv"
+  public var units: Int
+  public var activation: Activation
+  public var kernelInitializer: Initializer
+  /// The code's δ (twice the paper's); TVGNN's code defaults to 1.
+  public var delta: Float
+  /// The floor of the L1 distances (TVGNN: 1e-3).
+  public var epsilon: Float
+  /// λ of the L2 penalty λ‖Θ‖² on the kernel (0: none).
+  public var l2: Float
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, units, activation
+    case kernelInitializer = "kernel_initializer"
+    case delta, epsilon, l2
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    units = try c.required(c.decodeInteger(forKey: .units), .units)
+    activation = try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .linear
+    kernelInitializer =
+      try c.decodeIfPresent(Initializer.self, forKey: .kernelInitializer) ?? .glorotUniform
+    delta = try c.decodeFloat(forKey: .delta) ?? 1
+    epsilon = try c.decodeFloat(forKey: .epsilon) ?? 1e-3
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
+    try c.require(
+      (1...LayerLimits.width).contains(units), .units,
+      "must be in 1…\(LayerLimits.width), got \(units)")
+    try c.require(delta >= 0 && delta <= 1e3, .delta, "must be in [0, 1000], got \(delta)")
+    try c.require(
+      epsilon > 0 && epsilon <= 1e3, .epsilon, "must be in (0, 1000], got \(epsilon)")
     try c.require(l2 >= 0 && l2 <= 1e3, .l2, "must be in [0, 1000], got \(l2)")
   }
 }
@@ -274,6 +340,46 @@ public struct GraclusSpec: Codable, Sendable, Equatable {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     featurePooling =
       try c.decodeIfPresent(GraclusPool.FeaturePooling.self, forKey: .featurePooling) ?? .max
+  }
+}
+
+/// AsymCheegerCut (`acc`, TVGNN) or DMoN (`dmon`) pooling: S =
+/// softmax(MLP(X)) with losses on the raw adjacency (`total_variation` and
+/// `balance`, or `modularity` and `collapse`).
+public struct SoftMLPPoolSpec: Codable, Sendable, Equatable {
+  public var type: String
+  /// Number of clusters; `nil` means `k_ratio`, else the number of classes.
+  public var k: Int?
+  public var kRatio: Double?
+  /// L2 λ on the MLP's kernels (graph classification).
+  public var l2: Float
+  /// Hidden layer sizes of the MLP before the linear layer to K.
+  public var mlpHidden: [Int]
+  public var mlpActivation: Activation
+
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case type, k
+    case kRatio = "k_ratio"
+    case l2
+    case mlpHidden = "mlp_hidden"
+    case mlpActivation = "mlp_activation"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
+    type = try c.decode(String.self, forKey: .type)
+    k = try c.decodeInteger(forKey: .k)
+    kRatio = try c.decodeIfPresent(Double.self, forKey: .kRatio)
+    l2 = try c.decodeFloat(forKey: .l2) ?? 0
+    try validateClusterCount(c, kRatio: kRatio, l2: l2)
+    mlpHidden = try c.decodeIntegers(forKey: .mlpHidden) ?? []
+    mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
+    try c.require(
+      (2...LayerLimits.clusters).contains(k ?? 2), .k,
+      "must be in 2…\(LayerLimits.clusters), got \(k ?? 0)")
+    try c.require(
+      mlpHidden.count <= 8 && mlpHidden.allSatisfy { (1...LayerLimits.width).contains($0) },
+      .mlpHidden, "at most 8 sizes, each in 1…\(LayerLimits.width), got \(mlpHidden)")
   }
 }
 

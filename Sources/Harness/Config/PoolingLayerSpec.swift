@@ -45,10 +45,11 @@ extension LayerSpec {
     switch self {
     case .mincut(let spec): spec
     case .diffpool(let spec): spec
+    case .acc(let spec), .dmon(let spec): spec
     case .topk(let spec), .sagpool(let spec): spec
     case .graclus(let spec): spec
     case .ndp(let spec): spec
-    case .gcs, .readout, .dense: nil
+    case .gcs, .gtv, .readout, .dense: nil
     }
   }
 }
@@ -110,6 +111,33 @@ extension DiffPoolSpec: SoftPoolingLayerSpec {
       activation: activation ?? .linear,
       divideLinkLossByNodeCountSquared: normalizeLinkLoss, random: &random)
     return (pooler, clusters, channels ?? 16)
+  }
+}
+
+extension SoftMLPPoolSpec: SoftPoolingLayerSpec {
+  public var keysIgnoredInNodeClustering: [String] {
+    (kRatio == nil ? [] : ["k_ratio"]) + (l2 == 0 ? [] : ["l2"])
+  }
+  public var lossTermNames: [String] {
+    type == "acc" ? ["total_variation", "balance"] : ["modularity", "collapse"]
+  }
+
+  public func make(
+    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    random: inout RandomSource
+  ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
+    // AsymCheegerCut's balance term needs K ≥ 2 (the spec checks `k`; a
+    // ratio or a one-class dataset could give 1).
+    let clusters = max(2, clusterCount(classCount: classCount, averageNodes: averageNodes))
+    let pooler: any Pooler =
+      type == "acc"
+      ? AsymCheegerCutPool(
+        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
+        hiddenActivation: mlpActivation, random: &random)
+      : DMoNPool(
+        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
+        hiddenActivation: mlpActivation, random: &random)
+    return (pooler, clusters, inputFeatures)
   }
 }
 

@@ -134,23 +134,19 @@ public struct RunConfig: Codable, Sendable, Equatable {
     }
     if task == .nodeClustering, let layers = model {
       // Message passing, then exactly one pooler at the end.
-      func isGCS(_ layer: LayerSpec) -> Bool {
-        if case .gcs = layer { return true }
-        return false
-      }
-      if let index = layers.dropLast().firstIndex(where: { !isGCS($0) })
+      if let index = layers.dropLast().firstIndex(where: { $0.messagePassing == nil })
         ?? (layers.last!.isPooling ? nil : layers.count - 1)
       {
         throw LocatedConfigProblem(
           codingPath: [CodingKeys.model, AnyCodingKey(intValue: index)],
-          message: "a node-clustering model is gcs layers followed by exactly one pooling layer "
-            + "(mincut or diffpool) at the end")
+          message: "a node-clustering model is message-passing layers (gcs, gtv) followed by "
+            + "exactly one soft pooling layer (mincut, diffpool, acc, dmon) at the end")
       }
       if layers.last!.pooling?.clustersNodes == false {
         throw LocatedConfigProblem(
           codingPath: [CodingKeys.model, AnyCodingKey(intValue: layers.count - 1)],
           message: "selects nodes instead of assigning them to clusters; node clustering needs "
-            + "a soft pooler (mincut or diffpool)")
+            + "a soft pooler (mincut, diffpool, acc, dmon)")
       }
     }
     for (index, layer) in (model ?? []).enumerated() {
@@ -210,8 +206,11 @@ public struct RunConfig: Codable, Sendable, Equatable {
         if pooling.l2 > 0, !names.contains("l2") { names.append("l2") }
         continue
       }
+      if let layer = layer.messagePassing {
+        if layer.l2 > 0, !names.contains("l2") { names.append("l2") }
+        continue
+      }
       switch layer {
-      case .gcs(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
       case .dense(let spec): if spec.l2 > 0, !names.contains("l2") { names.append("l2") }
       case .readout: break
       default: break  // poolers above

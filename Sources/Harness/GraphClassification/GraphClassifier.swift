@@ -17,7 +17,7 @@ import TensorCore
 /// pooling and O(Σ K_g²·C) after.
 public struct GraphClassifier {
   enum Layer {
-    case gcs(GCSConv, l2: Float)
+    case messagePassing(any MessagePassingLayer, l2: Float)
     case pool(any Pooler, l2: Float)
     case readout(Readout)
     case dense(DenseLayer, l2: Float)
@@ -92,18 +92,20 @@ public struct GraphClassifier {
         width = made.outputFeatures
         continue
       }
-      switch spec {
-      case .gcs(let gcs):
+      if let layer = spec.messagePassing {
+        let type = LayerSpec.typeName(of: spec)
         guard !afterReadout else {
-          throw PoolingError("layer \(index): gcs after the readout has no graph to propagate on")
+          throw PoolingError(
+            "layer \(index): \(type) after the readout has no graph to propagate on")
         }
         built.append(
-          .gcs(
-            GCSConv(
-              name: "gcs\(index)", inputFeatures: width, units: gcs.units,
-              activation: gcs.activation, initializer: gcs.kernelInitializer, random: &random),
-            l2: gcs.l2))
-        width = gcs.units
+          .messagePassing(
+            layer.make(name: "\(type)\(index)", inputFeatures: width, random: &random),
+            l2: layer.l2))
+        width = layer.units
+        continue
+      }
+      switch spec {
       case .readout(let readout):
         built.append(.readout(readout.mode))
       case .dense(let dense):
@@ -168,7 +170,7 @@ public struct GraphClassifier {
   public var parameters: [Parameter] {
     layers.flatMap { layer -> [Parameter] in
       switch layer {
-      case .gcs(let conv, _): conv.parameters
+      case .messagePassing(let layer, _): layer.parameters
       case .pool(let pooler, _): pooler.parameters
       case .readout: []
       case .dense(let dense, _): dense.parameters
@@ -202,14 +204,14 @@ public struct GraphClassifier {
     }
     for layer in layers {
       switch layer {
-      case .gcs(let conv, let l2):
+      case .messagePassing(let layer, let l2):
         switch adjacency {
         case .sparse(let graph):
-          x = .dense(conv(x, normalizedAdjacency: graph.normalized, tape: tape))
+          x = .dense(try layer(x, graph: graph, tape: tape))
         case .denseBlocks(let pooled):
-          x = .dense(conv(dense(x), denseBlocks: pooled, segments: segments, tape: tape))
+          x = .dense(try layer(dense(x), denseBlocks: pooled, segments: segments, tape: tape))
         }
-        penalise(conv.kernels, l2)
+        penalise(layer.kernels, l2)
       case .pool(let pooler, let l2):
         let output = try pooler(
           PoolingInput(

@@ -6,11 +6,12 @@ import TensorCore
 /// followed by one pooling layer whose assignment matrix S gives the clusters
 /// (cluster of node i = argmax_k S_ik).
 ///
-/// Message passing uses Ã = D^-1/2 A D^-1/2; MinCutPool computes its losses
-/// on the same Ã (as the paper's code); DiffPool convolves with
-/// normalise(A + I) and reconstructs the raw A.
+/// GCS layers use Ã = D^-1/2 A D^-1/2, GTVConv the raw A; MinCutPool
+/// computes its losses on Ã (as the paper's code); DiffPool convolves with
+/// normalise(A + I) and reconstructs the raw A; AsymCheegerCut and DMoN
+/// use the raw A.
 public struct ClusteringModel {
-  let messagePassing: [GCSConv]
+  let messagePassing: [any MessagePassingLayer]
   let l2Weights: [Float]
   let pooler: any Pooler
   public let clusterCount: Int
@@ -36,19 +37,18 @@ public struct ClusteringModel {
     else {
       throw PoolingError(
         "a node-clustering model is message-passing layers followed by exactly one pooling "
-          + "layer (mincut or diffpool) at the end")
+          + "layer (a soft pooler: mincut, diffpool, acc, dmon) at the end")
     }
     var width = inputFeatures
-    var mp: [GCSConv] = []
+    var mp: [any MessagePassingLayer] = []
     var l2: [Float] = []
     for (index, spec) in layers.dropLast().enumerated() {
-      guard case .gcs(let gcs) = spec else { continue }
-      mp.append(
-        GCSConv(
-          name: "gcs\(index)", inputFeatures: width, units: gcs.units, activation: gcs.activation,
-          initializer: gcs.kernelInitializer, random: &random))
-      l2.append(gcs.l2)
-      width = gcs.units
+      guard let layer = spec.messagePassing else { continue }
+      // Named by type and position (`gcs0`, `gtv1`): checkpoint keys.
+      let type = LayerSpec.typeName(of: spec)
+      mp.append(layer.make(name: "\(type)\(index)", inputFeatures: width, random: &random))
+      l2.append(layer.l2)
+      width = layer.units
     }
     messagePassing = mp
     l2Weights = l2
@@ -71,7 +71,7 @@ public struct ClusteringModel {
   ) {
     var x = NodeFeatures.sparse(inputs.features)
     for layer in messagePassing {
-      x = .dense(layer(x, normalizedAdjacency: inputs.graph.normalized, tape: tape))
+      x = .dense(try layer(x, graph: inputs.graph, tape: tape))
     }
     // Through the pooler contract; clustering scores S, so no pooled graph.
     let result = try pooler(

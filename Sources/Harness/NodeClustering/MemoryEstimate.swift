@@ -58,13 +58,28 @@ public struct MemoryEstimate: Sendable, Equatable {
       if layerBytes > largest.bytes { largest = (key, value, layerBytes) }
     }
     for (index, layer) in layers.enumerated() {
-      switch layer {
-      case .gcs(let spec):
+      if let spec = layer.messagePassing {
         add(
-          key: "model[\(index)].units", value: spec.units, perNodeFloats: product(4, spec.units),
-          parameters: sum(product(2, width, spec.units), spec.units))
+          key: "model[\(index)].units", value: spec.units,
+          perNodeFloats: product(spec.floatsPerNodeAndUnit, spec.units),
+          parameters: spec.parameterCount(inputFeatures: width))
         width = spec.units
+        continue
+      }
+      switch layer {
       case .mincut(let spec):
+        var inWidth = width
+        for (h, hidden) in spec.mlpHidden.enumerated() {
+          add(
+            key: "model[\(index)].mlp_hidden[\(h)]", value: hidden,
+            perNodeFloats: product(2, hidden), parameters: sum(product(inWidth, hidden), hidden))
+          inWidth = hidden
+        }
+        let k = spec.k ?? classCount
+        add(
+          key: "model[\(index)].k", value: k, perNodeFloats: product(6, k),
+          parameters: sum(product(inWidth, k), k))
+      case .acc(let spec), .dmon(let spec):
         var inWidth = width
         for (h, hidden) in spec.mlpHidden.enumerated() {
           add(

@@ -146,6 +146,14 @@ public enum AuxiliaryLossKind: String, CaseIterable, Codable, Sendable {
   case linkPrediction = "link_prediction"
   /// DiffPool's L_E = mean_i H(s_i).
   case entropy
+  /// AsymCheegerCut's L_GTV = (1/2E) Σ_ij a_ij ‖s_i − s_j‖₁.
+  case totalVariation = "total_variation"
+  /// AsymCheegerCut's asymmetric-norm balance L_AN.
+  case balance
+  /// DMoN's spectral modularity −Tr(SᵀAS − Sᵀd dᵀS/2m)/2m.
+  case modularity
+  /// DMoN's collapse regularisation √K/N ‖Σ_i s_i‖ − 1.
+  case collapse
 
   /// The name configs use (`loss_weights` keys) and logs print.
   public var name: String { rawValue }

@@ -1,0 +1,69 @@
+import TensorCore
+
+/// DMoN pooling (Tsitsulin et al., JMLR 2023), the other column of TVGNN's
+/// table. S = softmax(MLP(X)) (N×K); per graph, on the raw adjacency A with
+/// degrees d = A·1 and 2m = Σ_ij a_ij:
+///
+///   L_mod = −Tr(SᵀAS − Sᵀd dᵀS / 2m) / 2m
+///         = −(Σ_ij a_ij⟨s_i, s_j⟩ − ‖dᵀS‖² / 2m) / 2m
+///   L_col = √K / N · ‖Σ_i s_i‖₂ − 1
+///
+/// (d dᵀ is never formed: dᵀS is one 1×K row), weighted by `loss_weights`
+/// (`modularity`, `collapse`) and averaged over the graphs of a batch;
+/// X' = SᵀX and A' = SᵀAS, as DiffPool's pooled graph. Cost per graph
+/// O(E·K + N·F·K).
+public struct DMoNPool {
+  public let mlp: SoftAssignmentMLP
+  public let clusterCount: Int
+
+  public init(
+    name: String, inputFeatures: Int, clusters: Int, hiddenUnits: [Int] = [],
+    hiddenActivation: Activation = .relu, random: inout RandomSource
+  ) {
+    mlp = SoftAssignmentMLP(
+      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
+      hiddenActivation: hiddenActivation, random: &random)
+    clusterCount = clusters
+  }
+
+  /// L_mod of one graph. Throws when A has no edge weight (2m = 0).
+  /// Cost O(E·K + N·K).
+  public static func modularityLoss(assignments s: Variable, adjacency a: SparseMatrix) throws
+    -> Variable
+  {
+    let degrees = a.rowSums()
+    let twiceEdges = degrees.reduce(0, +)
+    guard twiceEdges > 0 else {
+      throw PoolingError(
+        "DMoN: a graph has no edges, so the modularity loss is undefined (0/0)")
+    }
+    let d = s.tape.constant(Matrix(rows: 1, columns: degrees.count, storage: degrees))
+    let pooledDegrees = matmul(d, s)  // 1×K
+    let expected = sumOfSquares(pooledDegrees) * (1 / twiceEdges)
+    return (expected - traceOfQuadraticForm(a, s)) * (1 / twiceEdges)
+  }
+
+  /// L_col of one graph. Cost O(N·K).
+  public static func collapseLoss(assignments s: Variable) -> Variable {
+    let (n, k) = (s.rows, s.columns)
+    return frobeniusNorm(sum(s, along: .rows)) * (Float(k).squareRoot() / Float(n)) - 1
+  }
+}
+
+extension DMoNPool: Pooler {
+  public var parameters: [Parameter] { mlp.parameters }
+  public var penalisedKernels: [Parameter] { mlp.kernels }
+  public var lossKinds: [AuxiliaryLossKind] { [.modularity, .collapse] }
+
+  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let s = mlp(input.features, tape: tape)
+    return try poolOnRawAdjacency(
+      s, input, clusterCount: clusterCount, method: "DMoN", tape: tape
+    ) { sg, ag in
+      [
+        AuxiliaryLoss(.modularity, try Self.modularityLoss(assignments: sg, adjacency: ag)),
+        AuxiliaryLoss(.collapse, Self.collapseLoss(assignments: sg)),
+      ]
+    }
+  }
+}
