@@ -117,6 +117,25 @@ final class NodeDecimationTests: XCTestCase {
     XCTAssertEqual(a.coarsening.adjacency.nonzeroCount, 0)
   }
 
+  /// Two disjoint paths of 4 (nodes 0–3 and 4–7) and an isolated node 8:
+  /// each path is split by its own eigenvector, keeping {0, 2} and {4, 6}
+  /// (every edge cut: no fallback); the isolated node is kept; each path
+  /// reduces to one edge of weight ½ and the components stay apart.
+  func testEachConnectedComponentIsSplitByItsOwnEigenvector() throws {
+    let edges = [(0, 1), (1, 2), (2, 3), (4, 5), (5, 6), (6, 7)]
+    let a = SparseMatrix.symmetricAdjacency(nodeCount: 9, edges: edges)
+    var random = RandomSource(seed: 0)
+    let level = try NodeDecimation.decimate(a, random: &random)
+    XCTAssertFalse(level.usedRandomSplit)
+    XCTAssertEqual(level.coarsening.keptNodes, [0, 2, 4, 6, 8])
+    assertDense(
+      level.coarsening.adjacency,
+      [
+        [0, 0.5, 0, 0, 0], [0.5, 0, 0, 0, 0], [0, 0, 0, 0.5, 0], [0, 0, 0.5, 0, 0],
+        [0, 0, 0, 0, 0],
+      ])
+  }
+
   /// Self-loops cancel in L and are left out of the degrees and the cut.
   func testSelfLoopsChangeNothing() throws {
     var random = RandomSource(seed: 0)

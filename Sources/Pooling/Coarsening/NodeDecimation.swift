@@ -3,7 +3,8 @@ import TensorCore
 /// Node decimation (NDP; Bianchi, Grattarola, Livi, Alippi 2020), as
 /// METHODS §3 describes the Table 2 baseline. Per graph and level:
 ///
-/// 1. v = the unit eigenvector of the largest eigenvalue of the symmetric
+/// 1. Per connected component with more than one node, v = the unit
+///    eigenvector of the largest eigenvalue of the component's symmetric
 ///    Laplacian L_s = I − D^-1/2 A D^-1/2 (self-loops ignored and an
 ///    isolated node given a zero row, as in SciPy's normalised Laplacian
 ///    that the NDP code uses). Entries
@@ -11,7 +12,16 @@ import TensorCore
 ///    sign of v is fixed so that its first nonzero entry is positive (the
 ///    NDP code takes whatever sign its solver returns; a fixed rule makes
 ///    the kept half reproducible, also when entries tie in magnitude).
-/// 2. Keep the nodes with v_i ≥ 0: z_i = +1 kept, −1 dropped.
+/// 2. Keep the nodes with v_i ≥ 0 (and every isolated node): z_i = +1
+///    kept, −1 dropped. Per component because on a disconnected graph the
+///    top eigenvector of the whole L_s lives on one component: the NDP
+///    code's single eigenvector (ARPACK from v0 = 1) then splits the other
+///    components by the signs of its Lanczos residue, which approximate
+///    those components' own top eigenvectors only by accident, and a
+///    converged solver leaves them at 0 — all kept, and the cut check falls
+///    back to a random split (on Bench-hard, whose graphs have about three
+///    components, for 95% of the graphs). Each component's own eigenvector
+///    is that split made deterministic.
 /// 3. If the cut zᵀLz / (2·ΣA) — the fraction of the edge weight between
 ///    the two sides, self-loops left out of ΣA — is below 0.5, or the graph
 ///    has no edge, use a random
@@ -58,13 +68,16 @@ public enum NodeDecimation {
     }
     var eigensolverFailed = false
     var keep = [Bool](repeating: true, count: n)
-    if let v = try? largestLaplacianEigenvector(a) {
-      let zero = 1e-6 * (v.map(abs).max() ?? 0)
-      let sign: Float = (v.first { abs($0) > zero } ?? 1) < 0 ? -1 : 1
-      for i in 0..<n { keep[i] = sign * v[i] >= -zero }
-    } else {
-      eigensolverFailed = true
-      for i in 0..<n { keep[i] = random.next() & 1 == 0 }
+    for component in connectedComponents(a) where component.count > 1 {
+      let block = a.selectingRows(component).selectingColumns(component)
+      if let v = try? largestLaplacianEigenvector(block) {
+        let zero = 1e-6 * (v.map(abs).max() ?? 0)
+        let sign: Float = (v.first { abs($0) > zero } ?? 1) < 0 ? -1 : 1
+        for (local, node) in component.enumerated() { keep[node] = sign * v[local] >= -zero }
+      } else {
+        eigensolverFailed = true
+        for node in component { keep[node] = random.next() & 1 == 0 }
+      }
     }
     var usedRandomSplit = false
     let cut = cutFraction(a, keep: keep)
@@ -100,6 +113,39 @@ public enum NodeDecimation {
         adjacency: SparseMatrix(rows: p, columns: p, entries: entries)),
       usedRandomSplit: usedRandomSplit, regularised: reduced.regularised,
       eigensolverFailed: eigensolverFailed)
+  }
+
+  /// The connected components of the graph (edges in either direction,
+  /// self-loops ignored), each as its ascending node list, ordered by their
+  /// first node. Cost O(N + nnz).
+  static func connectedComponents(_ a: SparseMatrix) -> [[Int]] {
+    let n = a.rows
+    var neighbours = [[Int]](repeating: [], count: n)
+    for i in 0..<n {
+      for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) {
+        let j = Int(a.columnIndices[p])
+        if j != i && a.values[p] != 0 {
+          neighbours[i].append(j)
+          neighbours[j].append(i)
+        }
+      }
+    }
+    var component = [Int](repeating: -1, count: n)
+    var result: [[Int]] = []
+    for start in 0..<n where component[start] < 0 {
+      var members = [start]
+      component[start] = result.count
+      var head = 0
+      while head < members.count {
+        for j in neighbours[members[head]] where component[j] < 0 {
+          component[j] = result.count
+          members.append(j)
+        }
+        head += 1
+      }
+      result.append(members.sorted())
+    }
+    return result
   }
 
   /// v of step 1: the eigenvector of L_s's largest eigenvalue, from L = D − A

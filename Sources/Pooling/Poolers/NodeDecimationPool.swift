@@ -33,7 +33,11 @@ public final class NodeDecimationPool: PrecomputedPooler, @unchecked Sendable {
     return
       "\(splits) graphs split at random, \(regularised) with L_nn regularised, \(failures) eigensolver failures"
   }
-  public var coarseningSignature: String { "ndp sparsify=\(sparsifyThreshold) seed=\(seed)" }
+  // "per-component": the split of each connected component by its own
+  // eigenvector (coarsenings cached by the earlier whole-graph rule differ).
+  public var coarseningSignature: String {
+    "ndp per-component sparsify=\(sparsifyThreshold) seed=\(seed)"
+  }
 
   public func coarsen(_ a: SparseMatrix, graphIndex: Int) throws -> Coarsening {
     var random = Self.stream(seed: seed, graphIndex: graphIndex)
