@@ -1,5 +1,6 @@
 import Foundation
 import Harness
+import Synchronization
 import TensorCore
 import XCTest
 
@@ -132,6 +133,59 @@ final class NodeClusteringExperimentTests: XCTestCase {
           dataDirectory: Self.mirror!)
       ) { XCTAssertTrue("\($0)".contains("SHA-256"), "\($0)") }
     }
+  }
+
+  /// An experiment that lists another's config and `reuse_runs_from` its
+  /// results counts those runs as done (not recomputed) and tables them;
+  /// a config edited since is recomputed.
+  func testRunsOfAnotherExperimentAreReused() throws {
+    try """
+    {"name": "tiny", "title": "Tiny", "seeds": [0], "configs": ["Configs/cora-diffpool.json"]}
+    """.write(
+      to: root.appendingPathComponent("Experiments/tiny/experiment.json"), atomically: true,
+      encoding: .utf8)
+    XCTAssertTrue(try runner().run().isEmpty)
+    try FileManager.default.createDirectory(
+      at: root.appendingPathComponent("Experiments/other"), withIntermediateDirectories: true)
+    try """
+    {"name": "other", "title": "Other", "note": "Shared rows come from tiny.", "seeds": [0],
+     "configs": ["Configs/cora-diffpool.json"], "reuse_runs_from": ["results"]}
+    """.write(
+      to: root.appendingPathComponent("Experiments/other/experiment.json"), atomically: true,
+      encoding: .utf8)
+    func other(_ log: @escaping @Sendable (String) -> Void = { _ in }) throws
+      -> NodeClusteringExperiment
+    {
+      NodeClusteringExperiment(
+        spec: try ExperimentSpec.load(
+          from: root.appendingPathComponent("Experiments/other/experiment.json").path),
+        rootDirectory: root.path, dataDirectory: Self.mirror!,
+        outputDirectory: root.appendingPathComponent("other-results").path, jobs: 1, force: false,
+        log: log)
+    }
+    let lines = Mutex<[String]>([])
+    XCTAssertTrue(try other { line in lines.withLock { $0.append(line) } }.run().isEmpty)
+    XCTAssertTrue(
+      lines.withLock { $0 }.contains { $0.contains("1 already done") }, "\(lines.withLock { $0 })")
+    XCTAssertFalse(
+      FileManager.default.fileExists(
+        atPath: root.appendingPathComponent("other-results/runs/cora-diffpool-seed0.json").path))
+    let table = try String(
+      contentsOf: root.appendingPathComponent("other-results/other.md"), encoding: .utf8)
+    XCTAssertTrue(table.contains("Shared rows come from tiny."), table)
+    XCTAssertTrue(table.contains("| DiffPool |"), table)
+    XCTAssertTrue(table.contains("| 1 |\n"), table)
+    // Edited: the stored run no longer matches, so it is computed here.
+    try """
+    {"method": "DiffPool", "task": "node_clustering", "dataset": {"name": "cora"},
+     "model": [{"type": "diffpool", "k": 7}], "iterations": 2}
+    """.write(
+      to: root.appendingPathComponent("Configs/cora-diffpool.json"), atomically: true,
+      encoding: .utf8)
+    XCTAssertTrue(try other().run().isEmpty)
+    XCTAssertTrue(
+      FileManager.default.fileExists(
+        atPath: root.appendingPathComponent("other-results/runs/cora-diffpool-seed0.json").path))
   }
 
   /// K larger than the graph is refused before anything is written.

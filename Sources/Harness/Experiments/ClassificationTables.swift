@@ -172,7 +172,7 @@ struct ClassificationTables {
   }
 
   func markdown() -> String {
-    var out = "# \(spec.title)\n\n"
+    var out = "# \(spec.title)\n\n" + (spec.note.map { "\($0)\n\n" } ?? "")
     out +=
       "Test accuracy (%) at the weights of the best validation epoch, mean ± population std "
       + "over the runs done (folds × seeds); `runs` says how many of the planned runs are "

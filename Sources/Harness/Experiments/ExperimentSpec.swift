@@ -15,11 +15,21 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
   /// relative to the repository root: graph classification projects the time
   /// of cells without a finished run from it. `nil`: no projection for them.
   public var epochSeconds: String?
+  /// Result directories of other experiments (relative to the repository
+  /// root) whose finished runs count as this experiment's when the run id
+  /// and the config's hash match: a row shared with another table is
+  /// reused, not recomputed (its record stays where it was written).
+  public var reuseRunsFrom: [String] = []
+  /// A sentence printed under the title of the markdown table (e.g. that
+  /// no published numbers exist for it).
+  public var note: String?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, title, configs, seeds
     case paperNumbers = "paper_numbers"
     case epochSeconds = "epoch_seconds"
+    case reuseRunsFrom = "reuse_runs_from"
+    case note
   }
 
   /// An experiment made on the fly (e.g. `gpool run CONFIG`).
@@ -41,6 +51,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     seeds = try c.required(c.decodeIntegers(forKey: .seeds), .seeds)
     paperNumbers = try c.decodeIfPresent(String.self, forKey: .paperNumbers)
     epochSeconds = try c.decodeIfPresent(String.self, forKey: .epochSeconds)
+    reuseRunsFrom = try c.decodeIfPresent([String].self, forKey: .reuseRunsFrom) ?? []
+    note = try c.decodeIfPresent(String.self, forKey: .note)
     try c.require(!configs.isEmpty, .configs, "lists no configs")
     try c.require(!seeds.isEmpty, .seeds, "lists no seeds")
     try c.require(seeds.allSatisfy { $0 >= 0 }, .seeds, "seeds must be non-negative")

@@ -150,9 +150,10 @@ public struct GraphClassificationExperiment: Sendable {
     }
 
     let commit = GitInfo.commit(in: rootDirectory)
-    let queue = RunQueue<WorkItem>(
+    var queue = RunQueue<WorkItem>(
       outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
       write: write, log: log)
+    queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
     let pending = items.filter {
       queue.needsRun(
         $0.runID, configSHA256: $0.configSHA256, configPath: $0.configPath,
@@ -228,10 +229,8 @@ public struct GraphClassificationExperiment: Sendable {
     // Every stored run of a listed config with its current content, also
     // of configs not selected this time (so `--only` never hides results).
     let hashes = Dictionary(configs.map { (Self.configName(of: $0.path), $0.hash) }) { a, _ in a }
-    let stored =
-      (try? FileManager.default.contentsOfDirectory(atPath: "\(outputDirectory)/runs")) ?? []
-    let results = stored.filter { $0.hasSuffix(".json") }.sorted().compactMap { file in
-      queue.storedRecord(String(file.dropLast(5)), as: GraphClassificationResult.self).flatMap {
+    let results = queue.storedIDs().sorted().compactMap { id in
+      queue.storedRecord(id, as: GraphClassificationResult.self).flatMap {
         hashes[$0.config] == $0.configSHA256 ? $0 : nil
       }
     }

@@ -145,9 +145,10 @@ public struct NodeClusteringExperiment: Sendable {
     }
     let loaded = datasets
     let commit = GitInfo.commit(in: rootDirectory)
-    let queue = RunQueue<WorkItem>(
+    var queue = RunQueue<WorkItem>(
       outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
       write: write, log: log)
+    queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
     let pending = items.filter { item in
       (only.map { $0.contains { item.configName.contains($0) } } ?? true)
         && datasets[DatasetKey(item.config.dataset).id] != nil

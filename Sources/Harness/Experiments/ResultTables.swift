@@ -103,7 +103,7 @@ struct ResultTables {
   }
 
   func markdown() -> String {
-    var out = "# \(spec.title)\n\n"
+    var out = "# \(spec.title)\n\n" + (spec.note.map { "\($0)\n\n" } ?? "")
     out +=
       "Mean ± population std over seeds \(spec.seeds.map(String.init).joined(separator: ", ")) "
       + "(\(spec.seeds.count) runs per cell). Δ = ours − published. Every run is listed in `runs.csv`.\n\n"

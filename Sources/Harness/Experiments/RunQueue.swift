@@ -22,15 +22,36 @@ struct RunQueue<Item: Sendable>: Sendable {
   let progressStyle: ExperimentProgress.Style
   let write: @Sendable (String) -> Void
   let log: @Sendable (String) -> Void
+  /// Other experiments' output directories whose records are reused
+  /// (`ExperimentSpec.reuseRunsFrom`, resolved).
+  var reusedDirectories: [String] = []
 
   /// Where the record of run `id` lives.
   func recordPath(_ id: String) -> String { "\(outputDirectory)/runs/\(id).json" }
 
   /// The stored record of run `id`, if one was written and decodes (a file
   /// that does not decode counts as absent, so the run is recomputed).
+  /// Looks in this experiment's `runs/` first, then in each reused
+  /// directory's.
   func storedRecord<Record: RecordedRun>(_ id: String, as type: Record.Type) -> Record? {
-    guard let data = FileManager.default.contents(atPath: recordPath(id)) else { return nil }
-    return try? JSONDecoder().decode(Record.self, from: data)
+    for path in [recordPath(id)] + reusedDirectories.map({ "\($0)/runs/\(id).json" }) {
+      if let data = FileManager.default.contents(atPath: path),
+        let record = try? JSONDecoder().decode(Record.self, from: data)
+      {
+        return record
+      }
+    }
+    return nil
+  }
+
+  /// The ids of every stored record, here and in the reused directories.
+  func storedIDs() -> Set<String> {
+    var ids = Set<String>()
+    for directory in [outputDirectory] + reusedDirectories {
+      let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/runs")) ?? []
+      for file in files where file.hasSuffix(".json") { ids.insert(String(file.dropLast(5))) }
+    }
+    return ids
   }
 
   /// Whether run `id` of a config with hash `configSHA256` must be computed.
