@@ -96,11 +96,53 @@ final class GraphClassificationTrainingTests: XCTestCase {
     XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
   }
 
+  /// TVGNN's classifier (GTVConv – AsymCheegerCut – GTVConv on the dense
+  /// pooled graphs – AsymCheegerCut – GTVConv – readout) and the same with
+  /// DMoN learn rings from cliques.
+  func testTVGNNAndDMoNClassifiersLearnRingsFromCliques() throws {
+    let dataset = Self.ringsAndCliques(count: 120, seed: 1)
+    let split = GraphSplit(
+      train: Array(0..<80), validation: Array(80..<100), test: Array(100..<120))
+    for pool in ["acc", "dmon"] {
+      let level = { (ratio: String) in
+        #"{"type": "\#(pool)", "k_ratio": \#(ratio), "mlp_hidden": [8]}"#
+      }
+      let gtv = #"{"type": "gtv", "units": 16, "activation": "relu", "delta": 2.0}"#
+      var random = RandomSource(seed: 0)
+      let model = try GraphClassifier(
+        layers: try layers(
+          "[\(gtv), \(level("0.5")), \(gtv), \(level("0.25")), \(gtv), "
+            + #"{"type": "readout"}, {"type": "dense"}]"#),
+        inputFeatures: 2, classCount: 2, averageNodes: 10, random: &random)
+      var options = GraphClassificationTraining.Options()
+      options.learningRate = 5e-3
+      options.maximumEpochs = 60
+      options.patience = 15
+      let outcome = try GraphClassificationTraining.train(
+        model, on: dataset, split: split, options: options, random: &random)
+      XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(pool): \(outcome)")
+    }
+  }
+
+  /// `k_ratio_of: largest` sizes the pooler from the dataset's largest
+  /// graph (TVGNN's N_max // 2), `average` (default) from the training mean.
+  func testKRatioOfTheLargestGraph() throws {
+    for (base, expected) in [("largest", 20), ("average", 5)] {
+      var random = RandomSource(seed: 0)
+      let model = try GraphClassifier(
+        layers: try layers(
+          #"[{"type": "gcs", "units": 4}, {"type": "acc", "k_ratio": 0.5, "k_ratio_of": "\#(base)"}, "#
+            + #"{"type": "readout"}, {"type": "dense"}]"#),
+        inputFeatures: 2, classCount: 2, averageNodes: 10, maximumNodes: 40, random: &random)
+      XCTAssertEqual(model.clusterCounts, [expected], base)
+    }
+  }
+
   /// One training step of each pooled classifier leaves no tape behind (a
   /// pullback that captured a variable would keep every step alive).
   func testATrainingStepFreesItsTape() throws {
     let dataset = Self.ringsAndCliques(count: 8, seed: 3)
-    for pool in ["mincut", "diffpool", "topk", "sagpool", "graclus", "ndp"] {
+    for pool in ["mincut", "diffpool", "topk", "sagpool", "graclus", "ndp", "acc", "dmon"] {
       func level(_ ratio: String) -> String {
         switch pool {
         case "mincut": #"{"type": "mincut", "k_ratio": \#(ratio), "mlp_hidden": [4], "l2": 1e-4}"#
@@ -108,6 +150,7 @@ final class GraphClassificationTrainingTests: XCTestCase {
           #"{"type": "diffpool", "k_ratio": \#(ratio), "channels": 4, "activation": "relu", "l2": 1e-4}"#
         case "graclus": #"{"type": "graclus"}"#
         case "ndp": #"{"type": "ndp"}"#
+        case "acc", "dmon": #"{"type": "\#(pool)", "k_ratio": \#(ratio), "mlp_hidden": [4]}"#
         default: #"{"type": "\#(pool)", "ratio": 0.5, "l2": 1e-4}"#
         }
       }

@@ -61,6 +61,7 @@ final class LayerKeyEffectTests: XCTestCase {
           Variant(base: base, key: "mlp_hidden", value: "[5]"),
           Variant(base: base, key: "mlp_activation", value: #""tanh""#),
           Variant(base: base, key: "k_ratio", value: "0.5"),
+          Variant(base: base, key: "k_ratio_of", value: #""largest""#),
           Variant(base: base, key: "l2", value: "0.1"),
         ]
       }

@@ -153,4 +153,85 @@ final class TVGNNPoolingTests: XCTestCase {
       XCTAssertNil(result.firstFailure, "\(name): \(result.firstFailure ?? "")")
     }
   }
+
+  /// On dense pooled graphs (A' on the tape) the losses equal the sparse
+  /// forms on the same graph, and their gradients reach both S and A'.
+  func testDenseLossesMatchTheSparseFormsAndDifferentiateInA() throws {
+    let weighted = SparseMatrix(
+      rows: 4, columns: 4,
+      entries: [
+        (0, 1, 1), (1, 0, 1), (1, 2, 0.5), (2, 1, 0.5), (2, 3, 2), (3, 2, 2), (0, 3, 1), (3, 0, 1),
+      ])
+    let assignments = Matrix([[0.9, 0.1], [0.62, 0.38], [0.3, 0.7], [0.05, 0.95]])
+    let tape = Tape()
+    let (sv, av) = (tape.constant(assignments), tape.constant(weighted.toDense()))
+    XCTAssertEqual(
+      try AsymCheegerCutPool.totalVariationLoss(assignments: sv, denseAdjacency: av).value.scalar,
+      try AsymCheegerCutPool.totalVariationLoss(assignments: sv, adjacency: weighted).value.scalar,
+      accuracy: 1e-6)
+    XCTAssertEqual(
+      try DMoNPool.modularityLoss(assignments: sv, denseAdjacency: av).value.scalar,
+      try DMoNPool.modularityLoss(assignments: sv, adjacency: weighted).value.scalar,
+      accuracy: 1e-6)
+    // A pooled graph is dense: perturbing A' keeps every entry nonzero, so
+    // E stays K².
+    let pooled = Matrix([
+      [1.2, 0.4, 0.3, 0.2], [0.4, 0.9, 0.5, 0.25], [0.3, 0.5, 1.1, 0.6], [0.2, 0.25, 0.6, 0.8],
+    ])
+    let checker = GradientChecker()
+    for (name, f) in [
+      (
+        "total variation",
+        { (v: [Variable]) in
+          try! AsymCheegerCutPool.totalVariationLoss(assignments: v[0], denseAdjacency: v[1])
+        }
+      ),
+      (
+        "modularity",
+        { (v: [Variable]) in try! DMoNPool.modularityLoss(assignments: v[0], denseAdjacency: v[1]) }
+      ),
+    ] as [(String, ([Variable]) -> Variable)] {
+      let result = checker.compare(inputs: [assignments, pooled], f)
+      XCTAssertNil(result.firstFailure, "\(name): \(result.firstFailure ?? "")")
+    }
+  }
+
+  /// GTVConv on a dense block equals GTVConv on the same sparse graph, and
+  /// its dense form's gradient reaches X and A'.
+  func testGTVConvOnDenseBlocksMatchesTheSparseGraph() throws {
+    let weighted = SparseMatrix(
+      rows: 4, columns: 4,
+      entries: [(0, 1, 1), (1, 0, 1), (1, 2, 0.5), (2, 1, 0.5), (2, 3, 2), (3, 2, 2), (1, 1, 3)])
+    var random = RandomSource(seed: 3)
+    let layer = GTVConv(
+      name: "g", inputFeatures: 3, units: 2, activation: .elu, delta: 0.4, random: &random)
+    let x = Matrix([[0.3, -1.2, 0.8], [1.5, 0.2, -0.4], [-0.7, 0.9, 1.1], [0.1, 1.7, -1.3]])
+    let tape = Tape()
+    let sparse = layer(
+      .dense(tape.constant(x)), graph: SparseGraph(adjacency: weighted), tape: tape)
+    let dense = try layer(
+      tape.constant(x), denseBlocks: tape.constant(weighted.toDense()),
+      segments: GraphSegments.single(nodes: 4), tape: tape)
+    for i in 0..<4 {
+      for j in 0..<2 { XCTAssertEqual(dense.value[i, j], sparse.value[i, j], accuracy: 1e-5) }
+    }
+    // Two graphs of two nodes each as a batch: the same as each alone.
+    let blocks = Matrix([[0, 1.5], [1.5, 0], [0, 0.5], [0.5, 0]])
+    let batch = try layer(
+      tape.constant(x), denseBlocks: tape.constant(blocks), segments: GraphSegments(sizes: [2, 2]),
+      tape: tape)
+    let second = try layer(
+      tape.constant(Matrix(rows: 2, columns: 3, storage: Array(x.storage[6..<12]))),
+      denseBlocks: tape.constant(Matrix([[0, 0.5], [0.5, 0]])), segments: .single(nodes: 2),
+      tape: tape)
+    for j in 0..<2 { XCTAssertEqual(batch.value[3, j], second.value[1, j], accuracy: 1e-6) }
+    let checker = GradientChecker()
+    let pooled = Matrix([
+      [0.2, 1.1, 0.4, 0.7], [1.1, 0.3, 0.9, 0.5], [0.4, 0.9, 0.1, 1.3], [0.7, 0.5, 1.3, 0.6],
+    ])
+    let result = checker.compare(inputs: [x, pooled]) { v in
+      try! layer(v[0], denseBlocks: v[1], segments: .single(nodes: 4), tape: v[0].tape)
+    }
+    XCTAssertNil(result.firstFailure, result.firstFailure ?? "")
+  }
 }

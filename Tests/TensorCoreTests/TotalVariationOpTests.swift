@@ -76,4 +76,17 @@ final class TotalVariationOpTests: XCTestCase {
       }
     }
   }
+
+  /// Rows (0, 0), (1, −1), (3, 1): distances 2, 4, 4 by hand; gradient by
+  /// finite differences on spread-out rows.
+  func testDensePairwiseDistances() {
+    let tape = Tape()
+    let d = pairwiseL1Distances(tape.constant(Matrix([[0, 0], [1, -1], [3, 1]])))
+    XCTAssertEqual(d.value, Matrix([[0, 2, 4], [2, 0, 4], [4, 4, 0]]))
+    var x = TestData.matrix(4, 3, seed: 67, range: 0...0.05)
+    for i in 0..<4 {
+      for j in 0..<3 { x[i, j] += Float(i) * 0.45 * (j % 2 == 0 ? 1 : -1) + Float(j) * 0.11 }
+    }
+    checker.check("pairwiseL1Distances", inputs: [x]) { pairwiseL1Distances($0[0]) }
+  }
 }

@@ -356,10 +356,18 @@ public struct SoftMLPPoolSpec: Codable, Sendable, Equatable {
   /// Hidden layer sizes of the MLP before the linear layer to K.
   public var mlpHidden: [Int]
   public var mlpActivation: Activation
+  /// `average` (the training graphs' mean size, as the Table 2 poolers) or
+  /// `largest` (the dataset's largest graph, N_max as TVGNN's code).
+  public var kRatioOf: KRatioBase
+
+  public enum KRatioBase: String, Codable, Sendable {
+    case average, largest
+  }
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case type, k
     case kRatio = "k_ratio"
+    case kRatioOf = "k_ratio_of"
     case l2
     case mlpHidden = "mlp_hidden"
     case mlpActivation = "mlp_activation"
@@ -368,6 +376,7 @@ public struct SoftMLPPoolSpec: Codable, Sendable, Equatable {
   public init(from decoder: any Decoder) throws {
     let c = try decoder.strictContainer(keyedBy: CodingKeys.self)
     type = try c.decode(String.self, forKey: .type)
+    kRatioOf = try c.decodeIfPresent(KRatioBase.self, forKey: .kRatioOf) ?? .average
     k = try c.decodeInteger(forKey: .k)
     kRatio = try c.decodeIfPresent(Double.self, forKey: .kRatio)
     l2 = try c.decodeFloat(forKey: .l2) ?? 0

@@ -16,6 +16,6 @@ public enum PoolerFactory {
     }
     return pooling.make(
       name: name, inputFeatures: inputFeatures, classCount: classCount,
-      averageNodes: averageNodes, random: &random)
+      graphSizes: GraphSizes(average: averageNodes), random: &random)
   }
 }

@@ -23,7 +23,7 @@ public protocol PoolingLayerSpec: Sendable {
   /// nodes it reports (K, or 0 for a per-graph ratio) and the feature width
   /// of its output.
   func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int)
 }
@@ -59,17 +59,39 @@ extension LayerSpec {
 public protocol SoftPoolingLayerSpec: PoolingLayerSpec {
   var k: Int? { get }
   var kRatio: Double? { get }
+  /// Whether `k_ratio` is of the dataset's largest graph instead of the
+  /// training graphs' average size.
+  var kRatioOfLargest: Bool { get }
+}
+
+/// The graph sizes a pooler's K may be a ratio of.
+public struct GraphSizes: Sendable {
+  /// The training graphs' average number of nodes.
+  public var average: Double
+  /// The dataset's largest graph, when known.
+  public var maximum: Int?
+
+  public init(average: Double, maximum: Int? = nil) {
+    self.average = average
+    self.maximum = maximum
+  }
 }
 
 extension SoftPoolingLayerSpec {
+  public var kRatioOfLargest: Bool { false }
   public var fixedClusterCount: Int? { k }
   public var givesBothSizes: Bool { k != nil && kRatio != nil }
   public var clustersNodes: Bool { true }
 
-  /// K from `k`, else ⌈k_ratio · averageNodes⌉ (at least 1), else `classCount`.
-  func clusterCount(classCount: Int, averageNodes: Double) -> Int {
+  /// K from `k`, else ⌈k_ratio · n⌉ (at least 1) with n the training
+  /// graphs' average size (or, with `kRatioOfLargest`, the dataset's largest
+  /// graph, as TVGNN's code sizes its poolers), else `classCount`.
+  func clusterCount(classCount: Int, graphSizes: GraphSizes) -> Int {
     if let k { return k }
-    if let kRatio { return max(1, Int((kRatio * averageNodes).rounded(.up))) }
+    if let kRatio {
+      let n = kRatioOfLargest ? Double(graphSizes.maximum ?? 0) : graphSizes.average
+      return max(1, Int((kRatio * n).rounded(.up)))
+    }
     return classCount
   }
 }
@@ -82,10 +104,10 @@ extension MinCutSpec: SoftPoolingLayerSpec {
   public var lossTermNames: [String] { ["cut", "orthogonality"] }
 
   public func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
-    let clusters = clusterCount(classCount: classCount, averageNodes: averageNodes)
+    let clusters = clusterCount(classCount: classCount, graphSizes: graphSizes)
     let pooler = MinCutPool(
       name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
       hiddenActivation: mlpActivation, temperature: temperature,
@@ -102,10 +124,10 @@ extension DiffPoolSpec: SoftPoolingLayerSpec {
   public var lossTermNames: [String] { ["link_prediction", "entropy"] }
 
   public func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
-    let clusters = clusterCount(classCount: classCount, averageNodes: averageNodes)
+    let clusters = clusterCount(classCount: classCount, graphSizes: graphSizes)
     let pooler = DiffPool(
       name: name, inputFeatures: inputFeatures, clusters: clusters, channels: channels ?? 16,
       activation: activation ?? .linear,
@@ -115,20 +137,22 @@ extension DiffPoolSpec: SoftPoolingLayerSpec {
 }
 
 extension SoftMLPPoolSpec: SoftPoolingLayerSpec {
+  public var kRatioOfLargest: Bool { kRatioOf == .largest }
   public var keysIgnoredInNodeClustering: [String] {
-    (kRatio == nil ? [] : ["k_ratio"]) + (l2 == 0 ? [] : ["l2"])
+    (kRatio == nil ? [] : ["k_ratio"]) + (kRatioOf == .average ? [] : ["k_ratio_of"])
+      + (l2 == 0 ? [] : ["l2"])
   }
   public var lossTermNames: [String] {
     type == "acc" ? ["total_variation", "balance"] : ["modularity", "collapse"]
   }
 
   public func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
     // AsymCheegerCut's balance term needs K ≥ 2 (the spec checks `k`; a
     // ratio or a one-class dataset could give 1).
-    let clusters = max(2, clusterCount(classCount: classCount, averageNodes: averageNodes))
+    let clusters = max(2, clusterCount(classCount: classCount, graphSizes: graphSizes))
     let pooler: any Pooler =
       type == "acc"
       ? AsymCheegerCutPool(
@@ -144,7 +168,7 @@ extension SoftMLPPoolSpec: SoftPoolingLayerSpec {
 extension SelectionPoolSpec: PoolingLayerSpec {
 
   public func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
     let pooler: any Pooler =
@@ -163,7 +187,7 @@ extension GraclusSpec: PoolingLayerSpec {
   public var l2: Float { 0 }
 
   public func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
     (GraclusPool(featurePooling: featurePooling, random: &random), 0, inputFeatures)
@@ -174,7 +198,7 @@ extension NodeDecimationSpec: PoolingLayerSpec {
   public var l2: Float { 0 }
 
   public func make(
-    name: String, inputFeatures: Int, classCount: Int, averageNodes: Double,
+    name: String, inputFeatures: Int, classCount: Int, graphSizes: GraphSizes,
     random: inout RandomSource
   ) -> (pooler: any Pooler, clusterCount: Int, outputFeatures: Int) {
     (NodeDecimationPool(sparsifyThreshold: sparsifyThreshold, random: &random), 0, inputFeatures)

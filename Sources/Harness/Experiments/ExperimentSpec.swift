@@ -23,6 +23,11 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
   /// A sentence printed under the title of the markdown table (e.g. that
   /// no published numbers exist for it).
   public var note: String?
+  /// Where the published numbers come from, as the tables name it.
+  public var paperSource = "MinCutPool paper, Table 2"
+  /// The method whose rank per dataset the graph-classification table
+  /// reports (the paper's own method).
+  public var focusMethod = "MinCutPool"
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case name, title, configs, seeds
@@ -30,6 +35,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     case epochSeconds = "epoch_seconds"
     case reuseRunsFrom = "reuse_runs_from"
     case note
+    case paperSource = "paper_source"
+    case focusMethod = "focus_method"
   }
 
   /// An experiment made on the fly (e.g. `gpool run CONFIG`).
@@ -53,6 +60,8 @@ public struct ExperimentSpec: Codable, Sendable, Equatable {
     epochSeconds = try c.decodeIfPresent(String.self, forKey: .epochSeconds)
     reuseRunsFrom = try c.decodeIfPresent([String].self, forKey: .reuseRunsFrom) ?? []
     note = try c.decodeIfPresent(String.self, forKey: .note)
+    paperSource = try c.decodeIfPresent(String.self, forKey: .paperSource) ?? paperSource
+    focusMethod = try c.decodeIfPresent(String.self, forKey: .focusMethod) ?? focusMethod
     try c.require(!configs.isEmpty, .configs, "lists no configs")
     try c.require(!seeds.isEmpty, .seeds, "lists no seeds")
     try c.require(seeds.allSatisfy { $0 >= 0 }, .seeds, "seeds must be non-negative")

@@ -80,7 +80,8 @@ public struct GraphClassificationRun {
       / Double(max(1, split.train.count))
     let model = try GraphClassifier(
       layers: config.model!, inputFeatures: dataset.featureCount, classCount: dataset.classCount,
-      averageNodes: averageNodes, random: &random)
+      averageNodes: averageNodes,
+      maximumNodes: dataset.graphs.map(\.nodeCount).max(), random: &random)
     if let outcome = try model.precomputeCoarsenings(
       of: dataset.graphs.map(\.adjacency), dataChecksum: dataSHA256, cache: coarseningCache)
     {

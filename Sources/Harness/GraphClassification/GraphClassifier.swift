@@ -38,12 +38,14 @@ public struct GraphClassifier {
     public let l2: Variable?
   }
 
-  /// Builds the model; `averageNodes` (the training graphs' mean size)
+  /// Builds the model; `averageNodes` (the training graphs' mean size), or
+  /// `maximumNodes` (the dataset's largest graph) for a pooler sized by it,
   /// resolves the poolers' `k_ratio`. Throws when the list is not node
   /// layers (gcs, pooling, dense) – one readout – dense layers, ending in a
   /// linear dense layer with `classCount` units.
   public init(
     layers specs: [LayerSpec], inputFeatures: Int, classCount: Int, averageNodes: Double,
+    maximumNodes: Int? = nil,
     random: inout RandomSource
   ) throws {
     let readouts = specs.indices.filter {
@@ -73,7 +75,7 @@ public struct GraphClassifier {
         }
         let made = pooling.make(
           name: "pool\(index)", inputFeatures: width, classCount: classCount,
-          averageNodes: averageNodes, random: &random)
+          graphSizes: GraphSizes(average: averageNodes, maximum: maximumNodes), random: &random)
         // A precomputed coarsening is fixed per graph before training, which
         // holds only while every pooler before it is precomputed too.
         let poolersBefore = built.compactMap { layer -> (any Pooler)? in

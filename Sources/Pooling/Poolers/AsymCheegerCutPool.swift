@@ -63,6 +63,21 @@ public struct AsymCheegerCutPool {
     let scale = Float(n * (k - 1))
     return 1 - asymmetric * (1 / scale)
   }
+
+  /// L_GTV of one dense (pooled) graph A (K×K on the tape), E = the number
+  /// of its nonzero entries (all of them for a pooled graph, the diagonal
+  /// included, as TVGNN's code counts). Throws when A is all zero.
+  /// Cost O(K²·K').
+  public static func totalVariationLoss(assignments s: Variable, denseAdjacency a: Variable)
+    throws -> Variable
+  {
+    let edges = a.value.storage.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+    guard edges > 0 else {
+      throw PoolingError(
+        "AsymCheegerCut: a pooled graph has no edges, so the total-variation loss is undefined")
+    }
+    return sum(a * pairwiseL1Distances(s)) * (1 / Float(2 * edges))
+  }
 }
 
 extension AsymCheegerCutPool: Pooler {
@@ -75,8 +90,15 @@ extension AsymCheegerCutPool: Pooler {
     return try poolOnRawAdjacency(
       s, input, clusterCount: clusterCount, method: "AsymCheegerCut", tape: tape
     ) { sg, ag in
-      [
-        AuxiliaryLoss(.totalVariation, try Self.totalVariationLoss(assignments: sg, adjacency: ag)),
+      let totalVariation: Variable
+      switch ag {
+      case .sparse(let a):
+        totalVariation = try Self.totalVariationLoss(assignments: sg, adjacency: a)
+      case .dense(let a):
+        totalVariation = try Self.totalVariationLoss(assignments: sg, denseAdjacency: a)
+      }
+      return [
+        AuxiliaryLoss(.totalVariation, totalVariation),
         AuxiliaryLoss(.balance, Self.balanceLoss(assignments: sg)),
       ]
     }

@@ -48,6 +48,21 @@ public struct DMoNPool {
     let (n, k) = (s.rows, s.columns)
     return frobeniusNorm(sum(s, along: .rows)) * (Float(k).squareRoot() / Float(n)) - 1
   }
+
+  /// L_mod of one dense (pooled) graph A (K×K on the tape), differentiable
+  /// in A as well: d = A·1 and 2m = Σ A are on the tape. Throws when A is
+  /// all zero. Cost O(K²·K').
+  public static func modularityLoss(assignments s: Variable, denseAdjacency a: Variable) throws
+    -> Variable
+  {
+    guard a.value.storage.contains(where: { $0 != 0 }) else {
+      throw PoolingError("DMoN: a pooled graph has no edges, so the modularity loss is undefined")
+    }
+    let twiceEdges = sum(a)
+    let pooledDegrees = matmul(transpose(sum(a, along: .columns)), s)  // 1×K
+    let expected = sumOfSquares(pooledDegrees) / twiceEdges
+    return (expected - sum(s * matmul(a, s))) / twiceEdges
+  }
 }
 
 extension DMoNPool: Pooler {
@@ -60,8 +75,13 @@ extension DMoNPool: Pooler {
     return try poolOnRawAdjacency(
       s, input, clusterCount: clusterCount, method: "DMoN", tape: tape
     ) { sg, ag in
-      [
-        AuxiliaryLoss(.modularity, try Self.modularityLoss(assignments: sg, adjacency: ag)),
+      let modularity: Variable
+      switch ag {
+      case .sparse(let a): modularity = try Self.modularityLoss(assignments: sg, adjacency: a)
+      case .dense(let a): modularity = try Self.modularityLoss(assignments: sg, denseAdjacency: a)
+      }
+      return [
+        AuxiliaryLoss(.modularity, modularity),
         AuxiliaryLoss(.collapse, Self.collapseLoss(assignments: sg)),
       ]
     }

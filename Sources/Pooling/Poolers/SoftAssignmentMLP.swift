@@ -36,29 +36,48 @@ public struct SoftAssignmentMLP {
   }
 }
 
+/// One graph's adjacency as a pooler's loss sees it: a block of the sparse
+/// input graph, or a dense pooled graph on the tape (differentiable).
+public enum GraphAdjacencyBlock {
+  case sparse(SparseMatrix)
+  case dense(Variable)
+}
+
 /// The per-graph losses of a soft pooler averaged over the graphs of the
 /// batch, and its pooled graphs X'_g = S_gᵀX_g, A'_g = S_gᵀA_gS_g (raw,
-/// not normalised), for poolers defined on the raw sparse adjacency
-/// (AsymCheegerCut, DMoN). `lossesOfGraph` gets S_g and A_g. Cost: the
-/// losses plus O(E·K + N·F·K) for the pooled graphs.
+/// not normalised), for poolers defined on the raw adjacency
+/// (AsymCheegerCut, DMoN), on the sparse input graph or on dense pooled
+/// graphs (each K_g×K_g block is read as its graph's adjacency; the blocks
+/// of a batch have equal size, as soft poolers make them).
+/// `lossesOfGraph` gets S_g and A_g. Cost: the losses plus O(E·K + N·F·K)
+/// for the pooled graphs (O(Σ N_g²·K) on dense input).
 func poolOnRawAdjacency(
   _ s: Variable, _ input: PoolingInput, clusterCount k: Int, method: String, tape: Tape,
-  lossesOfGraph: (Variable, SparseMatrix) throws -> [AuxiliaryLoss]
+  lossesOfGraph: (Variable, GraphAdjacencyBlock) throws -> [AuxiliaryLoss]
 ) throws -> PoolingOutput {
-  guard case .sparse(let graph) = input.adjacency else {
-    throw PoolingError(
-      "\(method) after another soft pooler (on dense pooled graphs) is not implemented yet; "
-        + "it is planned with TVGNN's graph-classification table")
-  }
   let segments = input.segments
+  func block(_ range: Range<Int>) throws -> GraphAdjacencyBlock {
+    switch input.adjacency {
+    case .sparse(let graph):
+      return .sparse(
+        range == 0..<graph.adjacency.rows ? graph.adjacency : graph.adjacency.diagonalBlock(range))
+    case .denseBlocks(let blocks):
+      guard blocks.columns == range.count else {
+        throw PoolingError(
+          "\(method): dense pooled graphs of unequal size (\(range.count) nodes, blocks of "
+            + "\(blocks.columns) columns) are not supported")
+      }
+      return .dense(segments.count == 1 ? blocks : rows(blocks, range))
+    }
+  }
   var losses: [AuxiliaryLoss] = []
   if segments.count == 1 {
-    losses = try lossesOfGraph(s, graph.adjacency)
+    losses = try lossesOfGraph(s, try block(0..<segments.nodeCount))
   } else {
     var sums: [AuxiliaryLoss] = []
     for g in 0..<segments.count {
       let range = segments.range(of: g)
-      let terms = try lossesOfGraph(rows(s, range), graph.adjacency.diagonalBlock(range))
+      let terms = try lossesOfGraph(rows(s, range), try block(range))
       sums =
         sums.isEmpty ? terms : zip(sums, terms).map { AuxiliaryLoss($0.kind, $0.value + $1.value) }
     }
@@ -69,7 +88,12 @@ func poolOnRawAdjacency(
       s, pooledFeatures: nil, pooledAdjacency: nil, clusterCount: k, graphCount: segments.count,
       losses: losses)
   }
-  let propagated = matmul(graph.adjacency, s)
+  let propagated: Variable
+  switch input.adjacency {
+  case .sparse(let graph): propagated = matmul(graph.adjacency, s)
+  case .denseBlocks(let blocks):
+    propagated = blockDiagonalProduct(blocks, s, offsets: segments.offsets)
+  }
   let features: Variable
   let adjacency: Variable
   if segments.count == 1 {

@@ -115,3 +115,36 @@ public func columnOrderStatistic(_ a: Variable, rankFromTop rank: Int) -> Variab
     return [dx]
   }
 }
+
+/// D_ij = ‖x_i − x_j‖₁ for every pair of rows of X (N×C), as an N×N matrix
+/// (the dense form of `pairwiseL1Distance`, for pooled graphs whose every
+/// pair of nodes is an edge). Pullback: ∂x_i += Σ_j (G_ij + G_ji)·sign(x_i −
+/// x_j). Cost O(N²·C).
+public func pairwiseL1Distances(_ a: Variable) -> Variable {
+  let x = a.value
+  let (n, c) = (x.rows, x.columns)
+  var out = Matrix(rows: n, columns: n)
+  for i in 0..<n {
+    for j in (i + 1)..<max(n, i + 1) {
+      var d: Float = 0
+      for k in 0..<c { d += Swift.abs(x.storage[i * c + k] - x.storage[j * c + k]) }
+      out.storage[i * n + j] = d
+      out.storage[j * n + i] = d
+    }
+  }
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    var dx = Matrix(rows: n, columns: c)
+    for i in 0..<n {
+      for j in (i + 1)..<max(n, i + 1) {
+        let weight = g.storage[i * n + j] + g.storage[j * n + i]
+        for k in 0..<c {
+          let diff = x.storage[i * c + k] - x.storage[j * c + k]
+          let s: Float = diff > 0 ? weight : (diff < 0 ? -weight : 0)
+          dx.storage[i * c + k] += s
+          dx.storage[j * c + k] -= s
+        }
+      }
+    }
+    return [dx]
+  }
+}

@@ -114,7 +114,8 @@ struct ClassificationBenchCommand: ParsableCommand {
       ?? JSONDecoder().decode([LayerSpec].self, from: Data(Self.layers(pooler: pooler).utf8))
     let model = try GraphClassifier(
       layers: specs, inputFeatures: featured.featureCount, classCount: featured.classCount,
-      averageNodes: averageNodes, random: &random)
+      averageNodes: averageNodes,
+      maximumNodes: featured.graphs.map(\.nodeCount).max(), random: &random)
     print(
       "model: \(config ?? pooler), K per level \(model.clusterCounts), batch \(batchSize), "
         + "\(Threading.threadCount) thread(s)")

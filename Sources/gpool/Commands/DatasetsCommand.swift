@@ -168,7 +168,7 @@ struct DatasetsCommand: ParsableCommand {
     var random = RandomSource(seed: 0)
     guard
       spec.pooling?.make(
-        name: "pool", inputFeatures: 1, classCount: 2, averageNodes: 10, random: &random
+        name: "pool", inputFeatures: 1, classCount: 2, graphSizes: GraphSizes(average: 10), random: &random
       ).pooler is any PrecomputedPooler
     else {
       throw ValidationError(
@@ -187,7 +187,7 @@ struct DatasetsCommand: ParsableCommand {
     let poolers = (0..<2).map { level in
       spec.pooling!.make(
         name: "pool\(level)", inputFeatures: dataset.featureCount, classCount: dataset.classCount,
-        averageNodes: 10, random: &random
+        graphSizes: GraphSizes(average: 10), random: &random
       ).pooler as! any PrecomputedPooler
     }
     let method = poolers[0].coarseningSignature.split(separator: " ").first.map(String.init) ?? "?"
