@@ -237,12 +237,7 @@ public struct MinCutSpec: Codable, Sendable, Equatable {
     mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
     temperature = try c.decodeFloat(forKey: .temperature) ?? 1
     poolEpsilon = try c.decodeFloat(forKey: .poolEpsilon)
-    try c.require(
-      (2...LayerLimits.clusters).contains(k ?? 2), .k,
-      "must be in 2…\(LayerLimits.clusters), got \(k ?? 0)")
-    try c.require(
-      mlpHidden.count <= 8 && mlpHidden.allSatisfy { (1...LayerLimits.width).contains($0) },
-      .mlpHidden, "at most 8 sizes, each in 1…\(LayerLimits.width), got \(mlpHidden)")
+    try validateAssignmentMLP(c, k: k, mlpHidden: mlpHidden)
     try c.require(
       temperature >= 1e-3 && temperature <= 1e3, .temperature,
       "must be in [0.001, 1000] (S = softmax(logits / τ)), got \(temperature)")
@@ -383,12 +378,7 @@ public struct SoftMLPPoolSpec: Codable, Sendable, Equatable {
     try validateClusterCount(c, kRatio: kRatio, l2: l2)
     mlpHidden = try c.decodeIntegers(forKey: .mlpHidden) ?? []
     mlpActivation = try c.decodeIfPresent(Activation.self, forKey: .mlpActivation) ?? .relu
-    try c.require(
-      (2...LayerLimits.clusters).contains(k ?? 2), .k,
-      "must be in 2…\(LayerLimits.clusters), got \(k ?? 0)")
-    try c.require(
-      mlpHidden.count <= 8 && mlpHidden.allSatisfy { (1...LayerLimits.width).contains($0) },
-      .mlpHidden, "at most 8 sizes, each in 1…\(LayerLimits.width), got \(mlpHidden)")
+    try validateAssignmentMLP(c, k: k, mlpHidden: mlpHidden)
   }
 }
 
@@ -413,6 +403,20 @@ public struct NodeDecimationSpec: Codable, Sendable, Equatable {
       sparsifyThreshold >= 0 && sparsifyThreshold < 1e3, .sparsifyThreshold,
       "must be in [0, 1000), got \(sparsifyThreshold)")
   }
+}
+
+/// The checks of `k` and `mlp_hidden` that the poolers with an assignment
+/// MLP (mincut, acc, dmon) share.
+private func validateAssignmentMLP<Key: CodingKey>(
+  _ c: KeyedDecodingContainer<Key>, k: Int?, mlpHidden: [Int]
+) throws {
+  try c.require(
+    (2...LayerLimits.clusters).contains(k ?? 2), Key(stringValue: "k")!,
+    "must be in 2…\(LayerLimits.clusters), got \(k ?? 0)")
+  try c.require(
+    mlpHidden.count <= 8 && mlpHidden.allSatisfy { (1...LayerLimits.width).contains($0) },
+    Key(stringValue: "mlp_hidden")!,
+    "at most 8 sizes, each in 1…\(LayerLimits.width), got \(mlpHidden)")
 }
 
 /// The checks `k_ratio` and `l2` share in the pooling specs (that not both

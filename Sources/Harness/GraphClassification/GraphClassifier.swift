@@ -198,12 +198,6 @@ public struct GraphClassifier {
         penalties.append(l2Penalty(kernels.map { tape.parameter($0) }, lambda: lambda))
       }
     }
-    func dense(_ features: NodeFeatures) -> Variable {
-      switch features {
-      case .dense(let v): v
-      case .sparse(let m): tape.constant(m.toDense())
-      }
-    }
     for layer in layers {
       switch layer {
       case .messagePassing(let layer, let l2):
@@ -211,7 +205,8 @@ public struct GraphClassifier {
         case .sparse(let graph):
           x = .dense(try layer(x, graph: graph, tape: tape))
         case .denseBlocks(let pooled):
-          x = .dense(try layer(dense(x), denseBlocks: pooled, segments: segments, tape: tape))
+          x = .dense(
+            try layer(x.dense(on: tape), denseBlocks: pooled, segments: segments, tape: tape))
         }
         penalise(layer.kernels, l2)
       case .pool(let pooler, let l2):
@@ -225,7 +220,7 @@ public struct GraphClassifier {
         losses += output.losses
         penalise(pooler.penalisedKernels, l2)
       case .readout(let readout):
-        graphs = readout(dense(x), segments: segments)
+        graphs = readout(x.dense(on: tape), segments: segments)
       case .dense(let layer, let l2):
         if let rows = graphs {
           graphs = layer(.dense(rows), tape: tape)

@@ -57,6 +57,19 @@ public struct MemoryEstimate: Sendable, Equatable {
       bytes = sum(bytes, layerBytes)
       if layerBytes > largest.bytes { largest = (key, value, layerBytes) }
     }
+    // A pooler whose S comes from an MLP (mincut, acc, dmon).
+    func addSoftPooler(_ index: Int, hidden: [Int], k: Int) {
+      var inWidth = width
+      for (h, units) in hidden.enumerated() {
+        add(
+          key: "model[\(index)].mlp_hidden[\(h)]", value: units,
+          perNodeFloats: product(2, units), parameters: sum(product(inWidth, units), units))
+        inWidth = units
+      }
+      add(
+        key: "model[\(index)].k", value: k, perNodeFloats: product(6, k),
+        parameters: sum(product(inWidth, k), k))
+    }
     for (index, layer) in layers.enumerated() {
       if let spec = layer.messagePassing {
         add(
@@ -68,29 +81,9 @@ public struct MemoryEstimate: Sendable, Equatable {
       }
       switch layer {
       case .mincut(let spec):
-        var inWidth = width
-        for (h, hidden) in spec.mlpHidden.enumerated() {
-          add(
-            key: "model[\(index)].mlp_hidden[\(h)]", value: hidden,
-            perNodeFloats: product(2, hidden), parameters: sum(product(inWidth, hidden), hidden))
-          inWidth = hidden
-        }
-        let k = spec.k ?? classCount
-        add(
-          key: "model[\(index)].k", value: k, perNodeFloats: product(6, k),
-          parameters: sum(product(inWidth, k), k))
+        addSoftPooler(index, hidden: spec.mlpHidden, k: spec.k ?? classCount)
       case .acc(let spec), .dmon(let spec):
-        var inWidth = width
-        for (h, hidden) in spec.mlpHidden.enumerated() {
-          add(
-            key: "model[\(index)].mlp_hidden[\(h)]", value: hidden,
-            perNodeFloats: product(2, hidden), parameters: sum(product(inWidth, hidden), hidden))
-          inWidth = hidden
-        }
-        let k = spec.k ?? classCount
-        add(
-          key: "model[\(index)].k", value: k, perNodeFloats: product(6, k),
-          parameters: sum(product(inWidth, k), k))
+        addSoftPooler(index, hidden: spec.mlpHidden, k: spec.k ?? classCount)
       case .diffpool(let spec):
         let k = spec.k ?? classCount
         if let channels = spec.channels {

@@ -23,6 +23,15 @@ public enum NodeFeatures {
     }
   }
 
+  /// X as a dense variable on `tape` (a sparse X becomes a constant:
+  /// features are data). Cost O(N·F) for sparse X, none for dense X.
+  public func dense(on tape: Tape) -> Variable {
+    switch self {
+    case .dense(let x): x
+    case .sparse(let x): tape.constant(x.toDense())
+    }
+  }
+
   /// X·W. Cost O(nnz(X)·C) for sparse X, O(N·F·C) for dense X.
   public func times(_ weights: Variable) -> Variable {
     switch self {

@@ -42,11 +42,7 @@ public final class GraclusPool: PrecomputedPooler, @unchecked Sendable {
 
   public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
     let batch = try coarsenBatch(input, method: "Graclus")
-    let x: Variable
-    switch input.features {
-    case .dense(let v): x = v
-    case .sparse(let m): x = tape.constant(m.toDense())
-    }
+    let x = input.features.dense(on: tape)
     let count = batch.clusterCount
     let features: Variable
     switch featurePooling {

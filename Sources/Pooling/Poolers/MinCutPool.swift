@@ -14,8 +14,8 @@ import TensorCore
 /// Tr(SᵀÃS) = Σ_ij ã_ij⟨s_i, s_j⟩ costs O(E·K) and Tr(SᵀD̃S) = Σ_i d̃_i‖s_i‖²
 /// costs O(N·K), so a step costs O(E·K + N·K² + N·F·K).
 public struct MinCutPool {
-  public let hiddenLayers: [DenseLayer]
-  public let output: DenseLayer
+  /// The MLP before the softmax (`name/mlp<i>/…`, `name/output/…`).
+  public let mlp: SoftAssignmentMLP
   public let clusterCount: Int
   public let temperature: Float
   public let poolEpsilon: Float
@@ -30,30 +30,19 @@ public struct MinCutPool {
     hiddenActivation: Activation = .relu, temperature: Float = 1, poolEpsilon: Float = 1e-7,
     random: inout RandomSource
   ) {
-    var layers: [DenseLayer] = []
-    var width = inputFeatures
-    for (i, units) in hiddenUnits.enumerated() {
-      layers.append(
-        DenseLayer(
-          name: "\(name)/mlp\(i)", inputFeatures: width, units: units,
-          activation: hiddenActivation, random: &random))
-      width = units
-    }
-    hiddenLayers = layers
-    output = DenseLayer(
-      name: "\(name)/output", inputFeatures: width, units: clusters, random: &random)
+    mlp = SoftAssignmentMLP(
+      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
+      hiddenActivation: hiddenActivation, random: &random)
     clusterCount = clusters
     self.temperature = temperature
     self.poolEpsilon = poolEpsilon
   }
 
-  public var parameters: [Parameter] { hiddenLayers.flatMap(\.parameters) + output.parameters }
+  public var parameters: [Parameter] { mlp.parameters }
 
   /// S = softmax(MLP(X) / τ). Cost O(N·F·K) plus the hidden layers.
   public func assignments(_ x: NodeFeatures, tape: Tape) -> Variable {
-    var h = x
-    for layer in hiddenLayers { h = .dense(layer(h, tape: tape)) }
-    let logits = output(h, tape: tape)
+    let logits = mlp.logits(x, tape: tape)
     return softmax(temperature == 1 ? logits : logits * (1 / temperature))
   }
 
@@ -95,7 +84,7 @@ public struct MinCutPool {
 }
 
 extension MinCutPool: Pooler {
-  public var penalisedKernels: [Parameter] { hiddenLayers.map(\.kernel) + [output.kernel] }
+  public var penalisedKernels: [Parameter] { mlp.kernels }
 
   public var lossKinds: [AuxiliaryLossKind] { [.cut, .orthogonality] }
 

@@ -55,11 +55,7 @@ public final class NodeDecimationPool: PrecomputedPooler, @unchecked Sendable {
 
   public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
     let batch = try coarsenBatch(input, method: "NDP")
-    let x: Variable
-    switch input.features {
-    case .dense(let v): x = v
-    case .sparse(let m): x = tape.constant(m.toDense())
-    }
+    let x = input.features.dense(on: tape)
     var kept: [Int] = []
     kept.reserveCapacity(batch.clusterCount)
     for (node, cluster) in batch.clusterOf.enumerated() where cluster >= 0 { kept.append(node) }

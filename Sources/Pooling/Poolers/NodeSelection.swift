@@ -48,11 +48,7 @@ public enum NodeSelection {
         "a selection pooler (Top-K, SAGPool) needs a sparse input graph, not dense pooled ones")
     }
     let (kept, sizes) = topNodes(scores: y.value.storage, segments: input.segments, ratio: ratio)
-    let x: Variable
-    switch input.features {
-    case .dense(let v): x = v
-    case .sparse(let m): x = tape.constant(m.toDense())
-    }
+    let x = input.features.dense(on: tape)
     let features = gatherRows(x * tanh(y), kept)
     let a = graph.normalized
     let adjacency: SparseMatrix

@@ -1,8 +1,9 @@
 import TensorCore
 
 /// S = softmax(MLP(X)): optional hidden dense layers, then a linear layer to
-/// K, softmax over each row (the assignment of AsymCheegerCut and DMoN;
-/// parameters `name/mlp<i>/…` and `name/output/…`, as MinCutPool's).
+/// K, softmax over each row (the assignment of MinCutPool, with its
+/// temperature, AsymCheegerCut and DMoN; parameters `name/mlp<i>/…` and
+/// `name/output/…`).
 /// Cost O(N·F·K) plus the hidden layers.
 public struct SoftAssignmentMLP {
   public let hiddenLayers: [DenseLayer]
@@ -29,10 +30,16 @@ public struct SoftAssignmentMLP {
   public var parameters: [Parameter] { hiddenLayers.flatMap(\.parameters) + output.parameters }
   public var kernels: [Parameter] { hiddenLayers.map(\.kernel) + [output.kernel] }
 
-  public func callAsFunction(_ x: NodeFeatures, tape: Tape) -> Variable {
+  /// MLP(X), before the softmax (N×K).
+  public func logits(_ x: NodeFeatures, tape: Tape) -> Variable {
     var h = x
     for layer in hiddenLayers { h = .dense(layer(h, tape: tape)) }
-    return softmax(output(h, tape: tape))
+    return output(h, tape: tape)
+  }
+
+  /// S = softmax(MLP(X)).
+  public func callAsFunction(_ x: NodeFeatures, tape: Tape) -> Variable {
+    softmax(logits(x, tape: tape))
   }
 }
 
