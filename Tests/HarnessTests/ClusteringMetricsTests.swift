@@ -193,4 +193,30 @@ final class ClusteringMetricsTests: XCTestCase {
     XCTAssertEqual(s.homogeneity, 1, accuracy: 1e-12, file: file, line: line)
     XCTAssertEqual(s.accuracy, 1, accuracy: 1e-12, file: file, line: line)
   }
+
+  /// ARI worked out by hand, and scikit-learn's documented examples
+  /// (adjusted_rand_score): [0,0,1,2] vs [0,0,1,1]: Σ C(n_kc) = 1,
+  /// Σ C(a_k) = 1, Σ C(b_c) = 2, C(4) = 6, E = ⅓, max = 1.5, ARI = (1 − ⅓) /
+  /// (1.5 − ⅓) = 4/7; [0,0,1,1] vs [0,1,0,1]: (0 − ⅔)/(2 − ⅔) = −½; one
+  /// cluster vs singletons: 0; identical up to renaming: 1.
+  func testAdjustedRandIndex() {
+    func ari(_ p: [Int], _ t: [Int]) -> Double {
+      ContingencyTable(predicted: p, truth: t).adjustedRandIndex
+    }
+    XCTAssertEqual(ari([0, 0, 1, 2], [0, 0, 1, 1]), 4.0 / 7, accuracy: 1e-12)
+    XCTAssertEqual(ari([0, 0, 1, 1], [0, 1, 0, 1]), -0.5, accuracy: 1e-12)
+    XCTAssertEqual(ari([0, 0, 0, 0], [0, 1, 2, 3]), 0, accuracy: 1e-12)
+    XCTAssertEqual(ari([1, 1, 0, 0], [0, 0, 1, 1]), 1, accuracy: 1e-12)
+    XCTAssertEqual(ari([5, 5, 5], [2, 2, 2]), 1)  // both one cluster
+    XCTAssertEqual(ari([0, 1, 2], [3, 4, 5]), 1)  // both all singletons
+  }
+
+  /// Geometric NMI = I/√(H(C)H(K)): for [0,0,1,2] vs [0,0,1,1], H(C) = ln 2,
+  /// H(K) = 1.5 ln 2, I = H(C) (every cluster is pure) = ln 2, so
+  /// NMI_geo = 1/√1.5 and NMI_arith = 2/(1 + 1.5) = 0.8.
+  func testGeometricNMI() {
+    let info = InformationMeasures(ContingencyTable(predicted: [0, 0, 1, 2], truth: [0, 0, 1, 1]))
+    XCTAssertEqual(info.geometricNormalizedMutualInformation, 1 / 1.5.squareRoot(), accuracy: 1e-12)
+    XCTAssertEqual(info.normalizedMutualInformation, 0.8, accuracy: 1e-12)
+  }
 }

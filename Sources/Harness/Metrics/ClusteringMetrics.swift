@@ -156,6 +156,38 @@ public struct InformationMeasures: Sendable, Equatable {
     if mutualInformation == 0 { return 0 }
     return 2 * mutualInformation / (classEntropy + clusterEntropy)
   }
+
+  /// NMI with geometric normalisation, I/√(H(C)·H(K)) (what NeuNcut
+  /// reports); the same degenerate cases as the arithmetic form.
+  public var geometricNormalizedMutualInformation: Double {
+    if isSingleClusterAndClass { return 1 }
+    if mutualInformation == 0 { return 0 }
+    return mutualInformation / (classEntropy * clusterEntropy).squareRoot()
+  }
+}
+
+extension ContingencyTable {
+  /// The adjusted Rand index (Hubert & Arabie 1985): with n_kc the counts,
+  /// a_k and b_c the cluster and class sizes and C(x) = x(x − 1)/2,
+  ///
+  ///   ARI = (Σ C(n_kc) − E) / (½(Σ C(a_k) + Σ C(b_c)) − E),
+  ///   E   = Σ C(a_k) · Σ C(b_c) / C(N),
+  ///
+  /// 1 for identical partitions, about 0 for independent ones, negative
+  /// below chance. When the denominator is 0 (both partitions all one
+  /// cluster, or all singletons) they are identical and ARI = 1, as
+  /// scikit-learn returns. Cost O(|K|·|C|).
+  public var adjustedRandIndex: Double {
+    func pairs(_ x: Int) -> Double { Double(x) * Double(x - 1) / 2 }
+    let together = counts.reduce(0.0) { $0 + $1.reduce(0.0) { $0 + pairs($1) } }
+    let clusterPairs = clusterSizes.reduce(0.0) { $0 + pairs($1) }
+    let classPairs = classSizes.reduce(0.0) { $0 + pairs($1) }
+    let all = pairs(sampleCount)
+    let expected = all > 0 ? clusterPairs * classPairs / all : 0
+    let maximum = (clusterPairs + classPairs) / 2
+    guard maximum - expected != 0 else { return 1 }
+    return (together - expected) / (maximum - expected)
+  }
 }
 
 /// The scores reported for a clustering (MinCutPool Table 1): NMI,
