@@ -42,7 +42,9 @@ let package = Package(
     .target(name: "HDF5Store", dependencies: ["CHDF5"]),
     .target(
       name: "GraphData",
-      dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+      dependencies: [
+        "TensorCore", "HDF5Store", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+      ]),
     .target(name: "Pooling", dependencies: ["TensorCore"]),
     .target(
       name: "Harness", dependencies: ["TensorCore", "HDF5Store", "GraphData", "Pooling", "CLibSVM"]),

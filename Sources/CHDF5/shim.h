@@ -7,6 +7,7 @@
 
 static inline hid_t gpool_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t gpool_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t gpool_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
 static inline hid_t gpool_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
 static inline hid_t gpool_h5t_native_uint64(void) { return H5T_NATIVE_UINT64; }
 static inline hid_t gpool_h5t_c_s1(void) { return H5T_C_S1; }

@@ -150,6 +150,15 @@ public final class HDF5File {
     }
   }
 
+  /// Reads a 1-D Int32 dataset (e.g. USPS's labels). Throws if it is
+  /// missing, not 1-D, or not Int32.
+  public func readInt32Array(_ name: String) throws -> [Int32] {
+    try readDataset(
+      name, expecting: .signedInteger(bits: 32), rank: 1,
+      memoryType: gpool_h5t_native_int32(), zero: Int32(0)
+    ).values
+  }
+
   /// Reads a 1-D Int64 dataset. Throws if it is missing, not 1-D, or not
   /// Int64.
   public func readInt64Array(_ name: String) throws -> [Int64] {
@@ -610,9 +619,10 @@ extension HDF5File {
         message: "\(label) has shape \(describe(shape: shape)), expected a \(rank)-D array")
     }
     // Sizes come from the file: a corrupted header can claim terabytes.
-    // Check them against the file before allocating (datasets are stored
-    // uncompressed, as this wrapper writes them, so the data cannot be
-    // larger than the file).
+    // Check them against the file before allocating: an uncompressed
+    // dataset (as this wrapper writes them) cannot be larger than the file;
+    // a filtered (compressed) one, such as USPS's, cannot be larger than
+    // DEFLATE's maximum ratio (1032:1) times the file.
     var count = 1
     for extent in shape {
       let (product, overflow) = count.multipliedReportingOverflow(by: extent)
@@ -624,12 +634,21 @@ extension HDF5File {
     }
     let fileBytes =
       (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
+    var filtered = false
+    let creation = H5Dget_create_plist(dataset)
+    if creation >= 0 {
+      filtered = H5Pget_nfilters(creation) > 0
+      _ = H5Pclose(creation)
+    }
+    let (capacity, capacityOverflow) = fileBytes.multipliedReportingOverflow(
+      by: filtered ? 1032 : 1)
     let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
-    guard !overflow, bytes <= fileBytes else {
+    guard !overflow, bytes <= (capacityOverflow ? Int.max : capacity) else {
       throw HDF5Error(
         path: path,
         message: "\(label) has shape \(describe(shape: shape)), more data than the "
-          + "\(fileBytes)-byte file can hold (corrupted header?)")
+          + "\(fileBytes)-byte file can hold\(filtered ? " even compressed" : "") (corrupted header?)"
+      )
     }
     var values = [Element](repeating: zero, count: count)
     if count > 0 {

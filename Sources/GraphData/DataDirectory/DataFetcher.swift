@@ -47,6 +47,11 @@ public struct DataFetcher: Sendable {
     case "bench":
       return
         "\(raw)/FilippoMB/Benchmark_dataset_for_graph_classification/master/datasets/\(entry.fileName)"
+    case "vectors":
+      // The canonical MNIST host serves the original files; USPS has no
+      // canonical host (its pinned copy comes from the mirror only).
+      return entry.relativePath.hasPrefix("vectors/mnist/")
+        ? "https://ossci-datasets.s3.amazonaws.com/mnist/\(entry.fileName)" : nil
     default: return nil
     }
   }
