@@ -23,7 +23,7 @@ struct GPool: ParsableCommand {
       """,
     subcommands: [
       ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
-      GenerateCommand.self, EvaluateCommand.self,
+      GenerateCommand.self, EvaluateCommand.self, NeuNcutCommand.self,
       BenchCommand.self, ClassificationBenchCommand.self, FuzzCommand.self,
     ])
 

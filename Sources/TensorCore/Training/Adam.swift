@@ -11,6 +11,10 @@ public struct Adam: Sendable, Equatable {
   public var beta1: Float
   public var beta2: Float
   public var epsilon: Float
+  /// λ of PyTorch's coupled weight decay (`Adam(weight_decay=λ)`): λθ is
+  /// added to the gradient before the moments, not AdamW's decoupled form.
+  /// 0 (the default) leaves the update exactly as without it.
+  public var weightDecay: Float = 0
   /// Number of updates applied so far (t).
   public var step: Int = 0
   /// First-moment estimates, by parameter name.
@@ -37,7 +41,8 @@ public struct Adam: Sendable, Equatable {
       Double(learningRate) * (1 - pow(Double(beta2), t)).squareRoot()
         / (1 - pow(Double(beta1), t)))
     for p in parameters {
-      guard let g = gradients[p] else { continue }
+      guard let raw = gradients[p] else { continue }
+      let g = weightDecay == 0 ? raw : raw + p.value * weightDecay
       precondition(g.isFinite, "non-finite gradient for parameter \(p.name) at step \(step)")
       // Taken out of the dictionaries so the updates below write in place
       // (a value still held by the dictionary would be copied on write).

@@ -7,6 +7,9 @@ public enum Initializer: String, Codable, Sendable, CaseIterable {
   /// √(2 / fan_in) / 0.87962566, truncated at two standard deviations by
   /// resampling; the constant restores the variance lost to truncation.
   case heNormal = "he_normal"
+  /// He (Kaiming) uniform for ReLU layers, PyTorch's `kaiming_uniform_`
+  /// with gain √2: U(−l, l) with l = √(6 / fan_in).
+  case heUniform = "he_uniform"
   /// All zeros (biases).
   case zeros
 
@@ -18,6 +21,9 @@ public enum Initializer: String, Codable, Sendable, CaseIterable {
       break
     case .glorotUniform:
       let limit = (6 / Float(fanIn + fanOut)).squareRoot()
+      for i in 0..<m.count { m.storage[i] = (2 * random.nextUniformFloat() - 1) * limit }
+    case .heUniform:
+      let limit = (6 / Float(fanIn)).squareRoot()
       for i in 0..<m.count { m.storage[i] = (2 * random.nextUniformFloat() - 1) * limit }
     case .heNormal:
       let std = (2 / Double(fanIn)).squareRoot() / 0.879_625_661_034_239_78
