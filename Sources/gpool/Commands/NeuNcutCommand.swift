@@ -36,6 +36,12 @@ struct NeuNcutCommand: ParsableCommand {
   @Option(help: "Training epochs (1…10000).")
   var epochs = 300
 
+  @Option(help: "σ of the Gaussian affinity (METHODS §5: 3).")
+  var sigma: Float = 3
+
+  @Option(help: "Adam's learning rate (METHODS §5: 5e-3).")
+  var learningRate: Float = 5e-3
+
   @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
@@ -45,6 +51,9 @@ struct NeuNcutCommand: ParsableCommand {
     }
     guard trainFraction > 0 && trainFraction <= 1 else {
       throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
+    }
+    guard sigma > 0 && sigma <= 1e3, learningRate > 0 && learningRate <= 1 else {
+      throw ValidationError("--sigma must be in (0, 1000] and --learning-rate in (0, 1]")
     }
     guard (1...10_000).contains(epochs) else {
       throw ValidationError("--epochs must be in 1…10000, got \(epochs)")
@@ -70,6 +79,8 @@ struct NeuNcutCommand: ParsableCommand {
       inputFeatures: x.columns, clusters: vectors.classCount, random: &random)
     var options = NeuNcutTraining.Options()
     options.epochs = epochs
+    options.sigma = sigma
+    options.learningRate = learningRate
     let trainStart = clock.now
     let losses = NeuNcutTraining.train(
       model, on: x, rows: train, options: options, random: &random
