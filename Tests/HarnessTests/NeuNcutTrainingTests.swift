@@ -53,3 +53,31 @@ final class NeuNcutTrainingTests: XCTestCase {
       [0, 1, 0, 1, 0, 1, 0, 1, 0, 1])
   }
 }
+
+/// The k-NN graph of the spectral baseline, by hand on a line, and spectral
+/// clustering of separable blobs through it.
+final class NearestNeighbourGraphTests: XCTestCase {
+  /// Points 0, 1, 3, 7 on a line, k = 1, σ = 1: 0 → 1 (d² = 1), 1 → 0,
+  /// 3 → 1 (d² = 4), 7 → 3 (d² = 16); symmetrised: edges 0–1 e^(−½),
+  /// 1–3 e^(−2), 3–7 e^(−8).
+  func testLineByHand() {
+    let g = NearestNeighbourGraph.build(Matrix([[0], [1], [3], [7]]), neighbours: 1, sigma: 1)
+    let expected: [[Double]] = [
+      [0, exp(-0.5), 0, 0], [exp(-0.5), 0, exp(-2), 0], [0, exp(-2), 0, exp(-8)],
+      [0, 0, exp(-8), 0],
+    ]
+    let dense = g.toDense()
+    for i in 0..<4 {
+      for j in 0..<4 { XCTAssertEqual(Double(dense[i, j]), expected[i][j], accuracy: 1e-6) }
+    }
+    XCTAssertTrue(g.isSymmetric)
+  }
+
+  func testSpectralClusteringOfBlobs() throws {
+    let data = SyntheticVectors.blobs(count: 300, dimensions: 6, clusters: 3, spread: 0.5, seed: 4)
+    let graph = NearestNeighbourGraph.build(data.features, neighbours: 8, sigma: 2, blockRows: 64)
+    var random = RandomSource(seed: 0)
+    let labels = try SpectralClustering.cluster(adjacency: graph, clusters: 3, random: &random)
+    XCTAssertEqual(ClusteringScores(predicted: labels, truth: data.labels).accuracy, 1)
+  }
+}

@@ -18,8 +18,9 @@ struct NeuNcutCommand: ParsableCommand {
       --train-fraction of the samples (seeded), then every sample is
       assigned with one forward pass. Prints ACC (Hungarian), NMI
       (arithmetic and geometric) and ARI for the training subset and for the
-      unseen rest, and the times. One run; the experiment with 10 seeds and
-      tables is planned.
+      unseen rest, and the times; --baselines adds k-means++ and spectral
+      clustering (ARPACK on the symmetric k-NN graph) on all samples. One
+      run; the experiment with 10 seeds and tables is planned.
       """)
 
   @OptionGroup var data: DataDirectoryOption
@@ -42,6 +43,18 @@ struct NeuNcutCommand: ParsableCommand {
   @Option(help: "Adam's learning rate (METHODS §5: 5e-3).")
   var learningRate: Float = 5e-3
 
+  @Flag(
+    help:
+      "Also cluster all samples with k-means++ (10 restarts) and with spectral clustering on the symmetric k-NN graph (--neighbours, --knn-sigma)."
+  )
+  var baselines = false
+
+  @Option(help: "Neighbours per point of the spectral baseline's k-NN graph.")
+  var neighbours = 10
+
+  @Option(help: "σ of the spectral baseline's Gaussian edge weights (rows are unit-norm).")
+  var knnSigma: Float = 1
+
   @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
@@ -54,6 +67,9 @@ struct NeuNcutCommand: ParsableCommand {
     }
     guard sigma > 0 && sigma <= 1e3, learningRate > 0 && learningRate <= 1 else {
       throw ValidationError("--sigma must be in (0, 1000] and --learning-rate in (0, 1]")
+    }
+    guard neighbours >= 1, knnSigma > 0 else {
+      throw ValidationError("--neighbours must be ≥ 1 and --knn-sigma positive")
     }
     guard (1...10_000).contains(epochs) else {
       throw ValidationError("--epochs must be in 1…10000, got \(epochs)")
@@ -103,6 +119,29 @@ struct NeuNcutCommand: ParsableCommand {
           format: "%@ (%d): ACC %.4f, NMI %.4f (geometric %.4f), ARI %.4f", name, rows.count,
           scores.accuracy, scores.nmi, info.geometricNormalizedMutualInformation,
           table.adjustedRandIndex))
+    }
+    if baselines {
+      func report(_ name: String, _ labels: [Int], _ seconds: Double) {
+        let table = ContingencyTable(predicted: labels, truth: vectors.labels)
+        let scores = ClusteringScores(table)
+        print(
+          String(
+            format: "%@ (all %d): ACC %.4f, NMI %.4f (geometric %.4f), ARI %.4f in %.1f s", name,
+            labels.count, scores.accuracy, scores.nmi,
+            InformationMeasures(table).geometricNormalizedMutualInformation,
+            table.adjustedRandIndex, seconds))
+      }
+      var baselineRandom = RandomSource(seed: seed)
+      let kmeansStart = clock.now
+      let kmeans = KMeans(clusterCount: vectors.classCount).fit(x, using: &baselineRandom)
+      report("k-means++", kmeans.labels, (clock.now - kmeansStart).seconds)
+      let spectralStart = clock.now
+      let graph = NearestNeighbourGraph.build(x, neighbours: neighbours, sigma: knnSigma)
+      let spectral = try SpectralClustering.cluster(
+        adjacency: graph, clusters: vectors.classCount, random: &baselineRandom)
+      report(
+        "spectral, \(neighbours)-NN graph σ \(knnSigma)", spectral,
+        (clock.now - spectralStart).seconds)
     }
     print(
       String(
