@@ -44,7 +44,11 @@ public struct NeuNcutModel {
 
   /// argmax_k P_ik for every row of X, computed in blocks of `blockSize`
   /// rows so memory stays O(blockSize·512). Cost O(N·(F·512 + 512²)).
-  public func clusters(of x: Matrix, blockSize: Int = 10_000) -> [Int] {
+  /// `progress` is called with the samples done after each 100 blocks and
+  /// at the end.
+  public func clusters(
+    of x: Matrix, blockSize: Int = 10_000, progress: (Int) -> Void = { _ in }
+  ) -> [Int] {
     var result: [Int] = []
     result.reserveCapacity(x.rows)
     var start = 0
@@ -55,6 +59,7 @@ public struct NeuNcutModel {
         storage: Array(x.storage[(start * x.columns)..<(end * x.columns)]))
       result += assignments(block, tape: Tape()).value.argmaxPerRow()
       start = end
+      if start == x.rows || (start / blockSize) % 100 == 0 { progress(start) }
     }
     return result
   }

@@ -25,8 +25,23 @@ struct NeuNcutCommand: ParsableCommand {
 
   @OptionGroup var data: DataDirectoryOption
 
-  @Option(help: "Vector dataset: \(VectorDataset.names.joined(separator: ", ")).")
+  @Option(
+    help:
+      "Vector dataset: \(VectorDataset.names.joined(separator: ", ")), or blobs (seeded Gaussian blobs: --count, --dimensions, --clusters)."
+  )
   var dataset = "mnist-test"
+
+  @Option(help: "blobs: number of points (1…10,000,000).")
+  var count = 1_000_000
+
+  @Option(help: "blobs: dimensions.")
+  var dimensions = 32
+
+  @Option(help: "blobs: clusters.")
+  var clusters = 10
+
+  @Option(help: "Train on this many samples instead of --train-fraction.")
+  var trainCount: Int?
 
   @Option(help: "Fraction of the samples trained on, in (0, 1].")
   var trainFraction = 0.5
@@ -58,9 +73,16 @@ struct NeuNcutCommand: ParsableCommand {
   @OptionGroup var threadOptions: ThreadOptions
 
   func validate() throws {
-    guard VectorDataset.names.contains(dataset) else {
+    guard VectorDataset.names.contains(dataset) || dataset == "blobs" else {
       throw ValidationError(
         "unknown dataset '\(dataset)'; known: \(VectorDataset.names.joined(separator: ", "))")
+    }
+    guard (1...10_000_000).contains(count), (1...4096).contains(dimensions),
+      (2...1000).contains(clusters), trainCount.map({ $0 >= 2 }) ?? true
+    else {
+      throw ValidationError(
+        "--count must be in 1…10,000,000, --dimensions in 1…4096, --clusters in 2…1000, --train-count ≥ 2"
+      )
     }
     guard trainFraction > 0 && trainFraction <= 1 else {
       throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
@@ -80,14 +102,21 @@ struct NeuNcutCommand: ParsableCommand {
     Threading.setThreadCount(threadOptions.threads ?? 1)
     let clock = ContinuousClock()
     let start = clock.now
-    let vectors = try VectorDataset.load(dataset, dataDirectory: data.resolved)
+    let vectors =
+      dataset == "blobs"
+      ? SyntheticVectors.blobs(
+        count: count, dimensions: dimensions, clusters: clusters, seed: seed)
+      : try VectorDataset.load(dataset, dataDirectory: data.resolved)
+    logToStandardError(
+      String(format: "data ready in %.1f s", (clock.now - start).seconds))
     let x = NeuNcutTraining.normalizedRows(vectors.features)
     var random = RandomSource(seed: seed)
     var order = Array(0..<x.rows)
     order.shuffle(using: &random)
-    let trainCount = max(2, Int((Double(x.rows) * trainFraction).rounded()))
-    let train = Array(order[..<trainCount]).sorted()
-    let unseen = Array(order[trainCount...]).sorted()
+    let trained = min(
+      x.rows, self.trainCount ?? max(2, Int((Double(x.rows) * trainFraction).rounded())))
+    let train = Array(order[..<trained]).sorted()
+    let unseen = Array(order[trained...]).sorted()
     print(
       "\(dataset): \(x.rows) samples × \(x.columns) features, \(vectors.classCount) classes; "
         + "training on \(train.count), \(unseen.count) unseen (seed \(seed))")
@@ -107,7 +136,9 @@ struct NeuNcutCommand: ParsableCommand {
     }
     let trainSeconds = (clock.now - trainStart).seconds
     let assignStart = clock.now
-    let predicted = model.clusters(of: x)
+    let predicted = model.clusters(of: x) { done in
+      logToStandardError("assigned \(done) of \(x.rows) samples")
+    }
     let assignSeconds = (clock.now - assignStart).seconds
     for (name, rows) in [("trained on", train), ("unseen", unseen)] where !rows.isEmpty {
       let table = ContingencyTable(
