@@ -20,7 +20,7 @@ BLAS_CORE         ?=
 FUZZ_COUNT        ?= 5000
 FUZZ_SEED         ?= 1
 
-.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering format clean help
+.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-neuncut format clean help
 
 all: build
 
@@ -29,6 +29,7 @@ help:
 	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering); FORCE=1 recomputes, JOBS=N, BLAS_CORE=Haswell pins OpenBLAS's kernels"
 	@echo "make reproduce-table2   graph classification, Table 2 (No-pool, Dense, DiffPool, MinCutPool, Top-K, SAGPool, Graclus, NDP, WL; resumable; table2.md projects the CPU hours still needed, about 120 today)"
 	@echo "make reproduce-tvgnn-clustering   TVGNN node clustering (GTVConv + AsymCheegerCut) on Cora, Citeseer, Pubmed, 10 seeds; resumable"
+	@echo "make reproduce-neuncut  NeuNcut vs k-means++ and spectral on USPS and the MNIST test set, 10 seeds; resumable"
 	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
 	@echo "make bench              kernel and training-step timings (release build)"
 	@echo "make fuzz               seeded mutated inputs to every reader (FUZZ_COUNT per reader, FUZZ_SEED)"
@@ -75,6 +76,9 @@ reproduce-table1: release data
 
 reproduce-tvgnn-clustering: release data
 	$(GPOOL) reproduce tvgnn-clustering --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
+
+reproduce-neuncut: release data
+	$(GPOOL) reproduce neuncut --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
 
 # Resumable per fold: finished runs (results/table2/runs/*.json) are kept.
 reproduce-table2: release data

@@ -9,6 +9,12 @@ public protocol ExperimentRunner: Sendable {
 
 extension NodeClusteringExperiment: ExperimentRunner {}
 extension GraphClassificationExperiment: ExperimentRunner {}
+extension VectorClusteringExperiment: ExperimentRunner {}
+
+/// The `task` of a config file, read before the task's own strict schema.
+private struct TaskOnly: Decodable {
+  let task: String
+}
 
 /// Picks the runner of an experiment's task (read from its configs, which
 /// must all have the same one).
@@ -18,19 +24,34 @@ public enum ExperimentRunners {
     jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style, only: [String]? = nil,
     log: @escaping @Sendable (String) -> Void
   ) throws -> any ExperimentRunner {
-    var tasks = Set<RunConfig.Task>()
+    var tasks = Set<String>()
     for path in spec.configs {
       let full = path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
-      tasks.insert(try RunConfig.load(from: full).task)
+      let data = FileManager.default.contents(atPath: full) ?? Data()
+      if let peek = try? JSONDecoder().decode(TaskOnly.self, from: data),
+        peek.task == "vector_clustering"
+      {
+        tasks.insert(peek.task)
+      } else {
+        tasks.insert(try RunConfig.load(from: full).task.rawValue)
+      }
     }
-    guard tasks.count == 1, let task = tasks.first else {
+    guard tasks.count == 1, let name = tasks.first else {
       throw ConfigError(
         file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
         message:
-          "the configs mix tasks (\(tasks.map(\.rawValue).sorted().joined(separator: ", "))); "
+          "the configs mix tasks (\(tasks.sorted().joined(separator: ", "))); "
           + "an experiment runs one task")
     }
-    switch task {
+    if name == "vector_clustering" {
+      var runner = VectorClusteringExperiment(
+        spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
+        outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
+        log: log)
+      runner.only = only
+      return runner
+    }
+    switch RunConfig.Task(rawValue: name)! {
     case .nodeClustering:
       var runner = NodeClusteringExperiment(
         spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,

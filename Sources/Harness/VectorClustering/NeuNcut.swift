@@ -67,7 +67,7 @@ public struct NeuNcutModel {
 
 /// Training NeuNcut with METHODS §5's reference setting.
 public enum NeuNcutTraining {
-  public struct Options: Sendable {
+  public struct Options: Sendable, Equatable {
     public var epochs = 300
     public var batchSize = 1000
     public var learningRate: Float = 5e-3
