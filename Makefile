@@ -20,7 +20,7 @@ BLAS_CORE         ?=
 FUZZ_COUNT        ?= 5000
 FUZZ_SEED         ?= 1
 
-.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-neuncut format clean help
+.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-neuncut reproduce-neuncut-graphs format clean help
 
 all: build
 
@@ -30,6 +30,7 @@ help:
 	@echo "make reproduce-table2   graph classification, Table 2 (No-pool, Dense, DiffPool, MinCutPool, Top-K, SAGPool, Graclus, NDP, WL; resumable; table2.md projects the CPU hours still needed, about 120 today)"
 	@echo "make reproduce-tvgnn-clustering   TVGNN node clustering (GTVConv + AsymCheegerCut) on Cora, Citeseer, Pubmed, 10 seeds; resumable"
 	@echo "make reproduce-neuncut  NeuNcut vs k-means++ and spectral on USPS and the MNIST test set, 10 seeds; resumable"
+	@echo "make reproduce-neuncut-graphs   NeuNcut with W = A on Cora, Citeseer, Pubmed beside the Table 1 runs, 10 seeds"
 	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
 	@echo "make bench              kernel and training-step timings (release build)"
 	@echo "make fuzz               seeded mutated inputs to every reader (FUZZ_COUNT per reader, FUZZ_SEED)"
@@ -79,6 +80,9 @@ reproduce-tvgnn-clustering: release data
 
 reproduce-neuncut: release data
 	$(GPOOL) reproduce neuncut --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
+
+reproduce-neuncut-graphs: release data
+	$(GPOOL) reproduce neuncut-graphs --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
 
 # Resumable per fold: finished runs (results/table2/runs/*.json) are kept.
 reproduce-table2: release data

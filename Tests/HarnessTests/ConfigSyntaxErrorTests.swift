@@ -87,7 +87,7 @@ final class ConfigSyntaxErrorTests: XCTestCase {
           of: #"[{"type": "gcs", "units": 16}, {"type": "mincut", "k": 7}]"#,
           with: #"[{"type": "mincut", "k": 7}, {"type": "gcs", "units": 16}]"#)),
       "key 'model[0]': a node-clustering model is message-passing layers (gcs, gtv) followed by "
-        + "exactly one soft pooling layer (mincut, diffpool, acc, dmon) at the end")
+        + "exactly one soft pooling layer (mincut, diffpool, acc, dmon, neuncut) at the end")
     XCTAssertEqual(
       try error(
         base.replacingOccurrences(

@@ -22,6 +22,7 @@ final class LayerKeyEffectTests: XCTestCase {
   private let baseGTV = #"{"type": "gtv", "units": 4, "activation": "elu", "delta": 0.5}"#
   private let baseACC = #"{"type": "acc", "k": 3, "mlp_hidden": [4]}"#
   private let baseDMoN = #"{"type": "dmon", "k": 3, "mlp_hidden": [4]}"#
+  private let baseNeuNcut = #"{"type": "neuncut", "k": 3, "mlp_hidden": [4]}"#
 
   /// The layer type of a base layer.
   private func type(of base: String) -> String {
@@ -55,7 +56,7 @@ final class LayerKeyEffectTests: XCTestCase {
       Variant(base: baseGTV, key: "epsilon", value: "10"),
       Variant(base: baseGTV, key: "l2", value: "0.1"),
     ]
-      + [baseACC, baseDMoN].flatMap { base in
+      + [baseACC, baseDMoN, baseNeuNcut].flatMap { base in
         [
           Variant(base: base, key: "k", value: "2"),
           Variant(base: base, key: "mlp_hidden", value: "[5]"),
@@ -115,10 +116,10 @@ final class LayerKeyEffectTests: XCTestCase {
       .union(GTVSpec.CodingKeys.allCases.map { "gtv.\($0.stringValue)" })
       .union(
         SoftMLPPoolSpec.CodingKeys.allCases.flatMap {
-          ["acc.\($0.stringValue)", "dmon.\($0.stringValue)"]
+          ["acc.\($0.stringValue)", "dmon.\($0.stringValue)", "neuncut.\($0.stringValue)"]
         })
     let covered = Set(variants.map { "\(type(of: $0.base)).\($0.key)" }).union(
-      ["gcs", "mincut", "diffpool", "gtv", "acc", "dmon"].map { "\($0).type" })
+      ["gcs", "mincut", "diffpool", "gtv", "acc", "dmon", "neuncut"].map { "\($0).type" })
     XCTAssertEqual(documented.subtracting(covered), [], "keys without a variant")
 
     for variant in variants {

@@ -98,6 +98,7 @@ final class NodeClusteringTrainingTests: XCTestCase {
   func testTVGNNAndDMoNRecoverPlantedCommunities() throws {
     for (pool, terms) in [
       ("acc", ["balance", "total_variation"]), ("dmon", ["collapse", "modularity"]),
+      ("neuncut", ["normalized_cut", "volume_orthogonality"]),
     ] {
       let (result, log, _) = try train(
         """

@@ -52,4 +52,25 @@ final class NeuralNormalizedCutTests: XCTestCase {
       for j in 0..<3 { XCTAssertEqual(Double(w[i, j]), expected[i][j], accuracy: 1e-6) }
     }
   }
+
+  /// On a graph the pooler's two terms, weighted 1 and γ/2, give the loss
+  /// with the dense W = A; a batch averages its graphs.
+  func testGraphPoolerMatchesTheDenseLoss() throws {
+    let a = SparseMatrix.symmetricAdjacency(
+      nodeCount: 5, edges: [(0, 1), (1, 2), (2, 3), (3, 4), (0, 4), (1, 3)])
+    var random = RandomSource(seed: 2)
+    let pool = NeuNcutPool(name: "p", inputFeatures: 3, clusters: 2, random: &random)
+    let x = Matrix((0..<5).map { [Float($0) * 0.4 - 1, Float($0 % 2), 0.3] })
+    let tape = Tape()
+    let output = try pool(
+      PoolingInput(
+        features: .dense(tape.constant(x)), adjacency: .sparse(SparseGraph(adjacency: a)),
+        segments: .single(nodes: 5)), tape: tape)
+    let s = output.softAssignment
+    let dense = NeuralNormalizedCut.loss(assignments: s, affinity: a.toDense(), gamma: 8)
+    let combined =
+      output.loss(.normalizedCut)!.value.scalar + 4
+      * output.loss(.volumeOrthogonality)!.value.scalar
+    XCTAssertEqual(combined, dense.value.scalar, accuracy: 1e-5)
+  }
 }

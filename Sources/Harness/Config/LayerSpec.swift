@@ -13,6 +13,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case diffpool(DiffPoolSpec)
   case acc(SoftMLPPoolSpec)
   case dmon(SoftMLPPoolSpec)
+  case neuncut(SoftMLPPoolSpec)
   case topk(SelectionPoolSpec)
   case sagpool(SelectionPoolSpec)
   case graclus(GraclusSpec)
@@ -21,7 +22,8 @@ public enum LayerSpec: Codable, Sendable, Equatable {
   case dense(DenseSpec)
 
   public static let typeNames = [
-    "gcs", "gtv", "mincut", "diffpool", "acc", "dmon", "topk", "sagpool", "graclus", "ndp",
+    "gcs", "gtv", "mincut", "diffpool", "acc", "dmon", "neuncut", "topk", "sagpool", "graclus",
+    "ndp",
     "readout", "dense",
   ]
 
@@ -36,6 +38,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case "diffpool": self = .diffpool(try DiffPoolSpec(from: decoder))
     case "acc": self = .acc(try SoftMLPPoolSpec(from: decoder))
     case "dmon": self = .dmon(try SoftMLPPoolSpec(from: decoder))
+    case "neuncut": self = .neuncut(try SoftMLPPoolSpec(from: decoder))
     case "topk": self = .topk(try SelectionPoolSpec(from: decoder))
     case "sagpool": self = .sagpool(try SelectionPoolSpec(from: decoder))
     case "graclus": self = .graclus(try GraclusSpec(from: decoder))
@@ -57,7 +60,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case .gtv(let spec): try spec.encode(to: encoder)
     case .mincut(let spec): try spec.encode(to: encoder)
     case .diffpool(let spec): try spec.encode(to: encoder)
-    case .acc(let spec), .dmon(let spec): try spec.encode(to: encoder)
+    case .acc(let spec), .dmon(let spec), .neuncut(let spec): try spec.encode(to: encoder)
     case .topk(let spec), .sagpool(let spec): try spec.encode(to: encoder)
     case .graclus(let spec): try spec.encode(to: encoder)
     case .ndp(let spec): try spec.encode(to: encoder)
@@ -75,6 +78,7 @@ public enum LayerSpec: Codable, Sendable, Equatable {
     case .diffpool: "diffpool"
     case .acc: "acc"
     case .dmon: "dmon"
+    case .neuncut: "neuncut"
     case .topk: "topk"
     case .sagpool: "sagpool"
     case .graclus: "graclus"

@@ -45,7 +45,7 @@ extension LayerSpec {
     switch self {
     case .mincut(let spec): spec
     case .diffpool(let spec): spec
-    case .acc(let spec), .dmon(let spec): spec
+    case .acc(let spec), .dmon(let spec), .neuncut(let spec): spec
     case .topk(let spec), .sagpool(let spec): spec
     case .graclus(let spec): spec
     case .ndp(let spec): spec
@@ -143,7 +143,11 @@ extension SoftMLPPoolSpec: SoftPoolingLayerSpec {
       + (l2 == 0 ? [] : ["l2"])
   }
   public var lossTermNames: [String] {
-    type == "acc" ? ["total_variation", "balance"] : ["modularity", "collapse"]
+    switch type {
+    case "acc": ["total_variation", "balance"]
+    case "dmon": ["modularity", "collapse"]
+    default: ["normalized_cut", "volume_orthogonality"]
+    }
   }
 
   public func make(
@@ -153,14 +157,21 @@ extension SoftMLPPoolSpec: SoftPoolingLayerSpec {
     // AsymCheegerCut's balance term needs K ≥ 2 (the spec checks `k`; a
     // ratio or a one-class dataset could give 1).
     let clusters = max(2, clusterCount(classCount: classCount, graphSizes: graphSizes))
-    let pooler: any Pooler =
-      type == "acc"
-      ? AsymCheegerCutPool(
+    let pooler: any Pooler
+    switch type {
+    case "acc":
+      pooler = AsymCheegerCutPool(
         name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
         hiddenActivation: mlpActivation, random: &random)
-      : DMoNPool(
+    case "dmon":
+      pooler = DMoNPool(
         name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
         hiddenActivation: mlpActivation, random: &random)
+    default:
+      pooler = NeuNcutPool(
+        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
+        hiddenActivation: mlpActivation, random: &random)
+    }
     return (pooler, clusters, inputFeatures)
   }
 }

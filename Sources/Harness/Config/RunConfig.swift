@@ -140,13 +140,13 @@ public struct RunConfig: Codable, Sendable, Equatable {
         throw LocatedConfigProblem(
           codingPath: [CodingKeys.model, AnyCodingKey(intValue: index)],
           message: "a node-clustering model is message-passing layers (gcs, gtv) followed by "
-            + "exactly one soft pooling layer (mincut, diffpool, acc, dmon) at the end")
+            + "exactly one soft pooling layer (mincut, diffpool, acc, dmon, neuncut) at the end")
       }
       if layers.last!.pooling?.clustersNodes == false {
         throw LocatedConfigProblem(
           codingPath: [CodingKeys.model, AnyCodingKey(intValue: layers.count - 1)],
           message: "selects nodes instead of assigning them to clusters; node clustering needs "
-            + "a soft pooler (mincut, diffpool, acc, dmon)")
+            + "a soft pooler (mincut, diffpool, acc, dmon, neuncut)")
       }
     }
     for (index, layer) in (model ?? []).enumerated() {
@@ -359,11 +359,14 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
   public var beta1: Float = 0.9
   public var beta2: Float = 0.999
   public var epsilon: Float = 1e-7
+  /// PyTorch's coupled weight decay λ (λθ added to the gradient); 0: none.
+  public var weightDecay: Float = 0
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case type
     case learningRate = "learning_rate"
     case beta1, beta2, epsilon
+    case weightDecay = "weight_decay"
   }
 
   public init() {}
@@ -375,6 +378,9 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
     beta1 = try c.decodeFloat(forKey: .beta1) ?? 0.9
     beta2 = try c.decodeFloat(forKey: .beta2) ?? 0.999
     epsilon = try c.decodeFloat(forKey: .epsilon) ?? 1e-7
+    weightDecay = try c.decodeFloat(forKey: .weightDecay) ?? 0
+    try c.require(
+      weightDecay >= 0 && weightDecay <= 1, .weightDecay, "must be in [0, 1], got \(weightDecay)")
     try c.require(type == "adam", .type, "only 'adam' is supported, got '\(type)'")
     try c.require(
       learningRate > 0 && learningRate <= 10, .learningRate,
@@ -385,7 +391,9 @@ public struct OptimizerSpec: Codable, Sendable, Equatable {
   }
 
   public func makeAdam() -> Adam {
-    Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    var adam = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+    adam.weightDecay = weightDecay
+    return adam
   }
 }
 

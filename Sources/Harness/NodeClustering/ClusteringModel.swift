@@ -37,7 +37,7 @@ public struct ClusteringModel {
     else {
       throw PoolingError(
         "a node-clustering model is message-passing layers followed by exactly one pooling "
-          + "layer (a soft pooler: mincut, diffpool, acc, dmon) at the end")
+          + "layer (a soft pooler: mincut, diffpool, acc, dmon, neuncut) at the end")
     }
     var width = inputFeatures
     var mp: [any MessagePassingLayer] = []

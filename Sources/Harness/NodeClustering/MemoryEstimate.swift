@@ -82,7 +82,7 @@ public struct MemoryEstimate: Sendable, Equatable {
       switch layer {
       case .mincut(let spec):
         addSoftPooler(index, hidden: spec.mlpHidden, k: spec.k ?? classCount)
-      case .acc(let spec), .dmon(let spec):
+      case .acc(let spec), .dmon(let spec), .neuncut(let spec):
         addSoftPooler(index, hidden: spec.mlpHidden, k: spec.k ?? classCount)
       case .diffpool(let spec):
         let k = spec.k ?? classCount

@@ -16,27 +16,48 @@ public enum NeuralNormalizedCut {
 
   /// The loss for assignments `p` (N×K, on the tape) and a constant
   /// affinity `w` (N×N, symmetric, e.g. `gaussianAffinity`), as a 1×1
-  /// variable. Tr(HᵀLH) = Σ_i d_i‖h_i‖² − Σ_k h_kᵀ W h_k, so W is used in
-  /// one product W·H. Cost O(N²·K) (the product) plus O(N·K²).
+  /// variable. Cost O(N²·K) (the product W·H) plus O(N·K²).
   public static func loss(assignments p: Variable, affinity w: Matrix, gamma: Float = defaultGamma)
     -> Variable
   {
-    let (n, k) = (p.rows, p.columns)
     precondition(
-      w.rows == n && w.columns == n, "NeuNcut: affinity is \(w.rows)×\(w.columns), P has \(n) rows")
+      w.rows == p.rows && w.columns == p.rows,
+      "NeuNcut: affinity is \(w.rows)×\(w.columns), P has \(p.rows) rows")
+    let terms = self.terms(
+      assignments: p, degrees: w.rowSums().storage,
+      propagate: { h in matmul(p.tape.constant(w), h) })
+    return terms.cut + terms.orthogonality * (gamma / 2)
+  }
+
+  /// The two terms of the loss for a sparse affinity (a graph's A: NeuNcut on
+  /// graphs): Tr(HᵀLH) and ‖HᵀDH − I‖_F / K, so that a caller weighs the
+  /// second by γ/2 (node clustering: `loss_weights`). Cost O(nnz·K + N·K²).
+  public static func terms(assignments p: Variable, adjacency a: SparseMatrix) -> (
+    cut: Variable, orthogonality: Variable
+  ) {
+    precondition(a.rows == p.rows && a.columns == p.rows, "NeuNcut: A and P disagree in size")
+    return terms(assignments: p, degrees: a.rowSums(), propagate: { h in matmul(a, h) })
+  }
+
+  /// Tr(HᵀLH) = Σ_i d_i‖h_i‖² − Σ_k h_kᵀ W h_k and ‖HᵀDH − I‖_F / K, with
+  /// H = P·diag(1/√(vol + 1e-6)), vol = dᵀP; `propagate` computes W·H.
+  static func terms(
+    assignments p: Variable, degrees: [Float], propagate: (Variable) -> Variable
+  ) -> (cut: Variable, orthogonality: Variable) {
+    let (n, k) = (p.rows, p.columns)
     let tape = p.tape
-    let degreeValues = w.rowSums()  // N×1
-    let degrees = tape.constant(degreeValues)
-    let volumes = matmul(transpose(degrees), p)  // 1×K
+    let d = tape.constant(Matrix(rows: n, columns: 1, storage: degrees))
+    let volumes = matmul(transpose(d), p)  // 1×K
     let scale =
       tape.constant(Matrix(rows: 1, columns: k, repeating: 1))
       / sqrt(volumes + volumeEpsilon)
     let h = p * scale
-    let weightedH = h * degrees  // D H
-    let cut = sum(h * weightedH) - sum(h * matmul(tape.constant(w), h))
+    let weightedH = h * d  // D H
+    let cut = sum(h * weightedH) - sum(h * propagate(h))
     let gram = matmul(h, weightedH, transposeA: true)  // Hᵀ D H, K×K
-    let orthogonality = frobeniusNorm(gram - tape.constant(Matrix.identity(k)))
-    return cut + orthogonality * (gamma / 2 / Float(k))
+    let orthogonality =
+      frobeniusNorm(gram - tape.constant(Matrix.identity(k))) * (1 / Float(k))
+    return (cut, orthogonality)
   }
 
   /// W_ij = exp(−‖x_i − x_j‖² / (2σ²)) for the rows of X (N×F), diagonal

@@ -154,6 +154,10 @@ public enum AuxiliaryLossKind: String, CaseIterable, Codable, Sendable {
   case modularity
   /// DMoN's collapse regularisation √K/N ‖Σ_i s_i‖ − 1.
   case collapse
+  /// NeuNcut's relaxed normalised cut Tr(HᵀLH).
+  case normalizedCut = "normalized_cut"
+  /// NeuNcut's ‖HᵀDH − I‖_F / K (weighted by γ/2).
+  case volumeOrthogonality = "volume_orthogonality"
 
   /// The name configs use (`loss_weights` keys) and logs print.
   public var name: String { rawValue }

@@ -1,0 +1,50 @@
+import TensorCore
+
+/// NeuNcut on a graph (METHODS §5: the same loss with W = A) as a soft
+/// pooler, so node clustering runs it from a layer list: `[neuncut]` is the
+/// MLP on the node features, `[gcs…, neuncut]` puts a GCS encoder first.
+/// S = softmax(MLP(X)); per graph, with d = A·1, vol = dᵀS and
+/// H = S·diag(1/√(vol + 1e-6)), the loss terms are `normalized_cut`
+/// Tr(HᵀLH) and `volume_orthogonality` ‖HᵀDH − I‖_F / K (NeuNcut weighs the
+/// second by γ/2 = 40 through `loss_weights`). The pooled graph is SᵀX,
+/// SᵀAS. Cost per graph O(E·K + N·F·K + N·K²).
+public struct NeuNcutPool {
+  public let mlp: SoftAssignmentMLP
+  public let clusterCount: Int
+
+  public init(
+    name: String, inputFeatures: Int, clusters: Int, hiddenUnits: [Int] = [],
+    hiddenActivation: Activation = .relu, random: inout RandomSource
+  ) {
+    mlp = SoftAssignmentMLP(
+      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
+      hiddenActivation: hiddenActivation, random: &random)
+    clusterCount = clusters
+  }
+}
+
+extension NeuNcutPool: Pooler {
+  public var parameters: [Parameter] { mlp.parameters }
+  public var penalisedKernels: [Parameter] { mlp.kernels }
+  public var lossKinds: [AuxiliaryLossKind] { [.normalizedCut, .volumeOrthogonality] }
+
+  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let s = mlp(input.features, tape: tape)
+    return try poolOnRawAdjacency(
+      s, input, clusterCount: clusterCount, method: "NeuNcut", tape: tape
+    ) { sg, ag in
+      guard case .sparse(let a) = ag else {
+        throw PoolingError(
+          "NeuNcut after another soft pooler (on dense pooled graphs) is not implemented")
+      }
+      guard a.nonzeroCount > 0 else {
+        throw PoolingError("NeuNcut: a graph has no edges, so its volumes are all 0")
+      }
+      let terms = NeuralNormalizedCut.terms(assignments: sg, adjacency: a)
+      return [
+        AuxiliaryLoss(.normalizedCut, terms.cut),
+        AuxiliaryLoss(.volumeOrthogonality, terms.orthogonality),
+      ]
+    }
+  }
+}
