@@ -102,18 +102,6 @@ public enum DataManifest {
     Entry(
       relativePath: "planetoid/pubmed/pubmed-allx-6sig.npz",
       sha256: "bd97b22b8bd4813b0c54bafc3d1df001df9ca94a799c6cbaf3c4c60a182daf02"),
-    // NeuNcut's vector datasets: the MNIST test set (lijie2020/vae @6aa58ab,
-    // byte-identical to the original distribution) and USPS as HDF5
-    // (niuers/Learning-From-Data-A-Short-Course @879a698).
-    Entry(
-      relativePath: "vectors/mnist/t10k-images-idx3-ubyte.gz",
-      sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-    Entry(
-      relativePath: "vectors/mnist/t10k-labels-idx1-ubyte.gz",
-      sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
-    Entry(
-      relativePath: "vectors/usps/usps.h5",
-      sha256: "734f88c541104a956d88be2c95d03b4a463ffd74ccc2ba9c80841fb98e3fcb36"),
     // TU Dortmund archives, 2016 release (bknyaz/graph_nn @72eaa1c data/).
     Entry(
       relativePath: "tu/PROTEINS.zip",
@@ -145,7 +133,9 @@ public enum DataManifest {
     Entry(
       relativePath: "bench/hard_small.npz",
       sha256: "d9a91ce97c21f7a8c17ad3a5e470e9d16dc0f7f98c01787100b2f4ca23e54385"),
-    // Vector datasets for NeuNcut (mirror only: MNIST test set, USPS).
+    // Vector datasets for NeuNcut: the MNIST test set (lijie2020/vae @6aa58ab,
+    // byte-identical to the original distribution) and USPS as HDF5
+    // (niuers/Learning-From-Data-A-Short-Course @879a698).
     Entry(
       relativePath: "vectors/mnist/t10k-images-idx3-ubyte.gz",
       sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
