@@ -17,15 +17,9 @@ public struct AsymCheegerCutPool {
   public let mlp: SoftAssignmentMLP
   public let clusterCount: Int
 
-  public init(
-    name: String, inputFeatures: Int, clusters: Int, hiddenUnits: [Int] = [],
-    hiddenActivation: Activation = .relu, random: inout RandomSource
-  ) {
-    precondition(clusters >= 2, "AsymCheegerCut needs K ≥ 2 clusters")
-    mlp = SoftAssignmentMLP(
-      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
-      hiddenActivation: hiddenActivation, random: &random)
-    clusterCount = clusters
+  public init(mlp: SoftAssignmentMLP, clusterCount: Int) {
+    self.mlp = mlp
+    self.clusterCount = clusterCount
   }
 
   /// L_GTV of one graph. Throws when A stores no entry (E = 0).
@@ -80,27 +74,17 @@ public struct AsymCheegerCutPool {
   }
 }
 
-extension AsymCheegerCutPool: Pooler {
-  public var parameters: [Parameter] { mlp.parameters }
-  public var penalisedKernels: [Parameter] { mlp.kernels }
+extension AsymCheegerCutPool: RawAdjacencySoftPooler {
+  public static let method = "AsymCheegerCut"
   public var lossKinds: [AuxiliaryLossKind] { [.totalVariation, .balance] }
 
-  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
-    let s = mlp(input.features, tape: tape)
-    return try poolOnRawAdjacency(
-      s, input, clusterCount: clusterCount, method: "AsymCheegerCut", tape: tape
-    ) { sg, ag in
-      let totalVariation: Variable
-      switch ag {
-      case .sparse(let a):
-        totalVariation = try Self.totalVariationLoss(assignments: sg, adjacency: a)
-      case .dense(let a):
-        totalVariation = try Self.totalVariationLoss(assignments: sg, denseAdjacency: a)
-      }
-      return [
-        AuxiliaryLoss(.totalVariation, totalVariation),
-        AuxiliaryLoss(.balance, Self.balanceLoss(assignments: sg)),
-      ]
+  public func losses(assignments s: Variable, adjacency: GraphAdjacencyBlock) throws -> [Variable] {
+    let totalVariation: Variable
+    switch adjacency {
+    case .sparse(let a): totalVariation = try Self.totalVariationLoss(assignments: s, adjacency: a)
+    case .dense(let a):
+      totalVariation = try Self.totalVariationLoss(assignments: s, denseAdjacency: a)
     }
+    return [totalVariation, Self.balanceLoss(assignments: s)]
   }
 }

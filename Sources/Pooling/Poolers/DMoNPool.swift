@@ -16,14 +16,9 @@ public struct DMoNPool {
   public let mlp: SoftAssignmentMLP
   public let clusterCount: Int
 
-  public init(
-    name: String, inputFeatures: Int, clusters: Int, hiddenUnits: [Int] = [],
-    hiddenActivation: Activation = .relu, random: inout RandomSource
-  ) {
-    mlp = SoftAssignmentMLP(
-      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
-      hiddenActivation: hiddenActivation, random: &random)
-    clusterCount = clusters
+  public init(mlp: SoftAssignmentMLP, clusterCount: Int) {
+    self.mlp = mlp
+    self.clusterCount = clusterCount
   }
 
   /// L_mod of one graph. Throws when A has no edge weight (2m = 0).
@@ -65,25 +60,16 @@ public struct DMoNPool {
   }
 }
 
-extension DMoNPool: Pooler {
-  public var parameters: [Parameter] { mlp.parameters }
-  public var penalisedKernels: [Parameter] { mlp.kernels }
+extension DMoNPool: RawAdjacencySoftPooler {
+  public static let method = "DMoN"
   public var lossKinds: [AuxiliaryLossKind] { [.modularity, .collapse] }
 
-  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
-    let s = mlp(input.features, tape: tape)
-    return try poolOnRawAdjacency(
-      s, input, clusterCount: clusterCount, method: "DMoN", tape: tape
-    ) { sg, ag in
-      let modularity: Variable
-      switch ag {
-      case .sparse(let a): modularity = try Self.modularityLoss(assignments: sg, adjacency: a)
-      case .dense(let a): modularity = try Self.modularityLoss(assignments: sg, denseAdjacency: a)
-      }
-      return [
-        AuxiliaryLoss(.modularity, modularity),
-        AuxiliaryLoss(.collapse, Self.collapseLoss(assignments: sg)),
-      ]
+  public func losses(assignments s: Variable, adjacency: GraphAdjacencyBlock) throws -> [Variable] {
+    let modularity: Variable
+    switch adjacency {
+    case .sparse(let a): modularity = try Self.modularityLoss(assignments: s, adjacency: a)
+    case .dense(let a): modularity = try Self.modularityLoss(assignments: s, denseAdjacency: a)
     }
+    return [modularity, Self.collapseLoss(assignments: s)]
   }
 }

@@ -12,39 +12,25 @@ public struct NeuNcutPool {
   public let mlp: SoftAssignmentMLP
   public let clusterCount: Int
 
-  public init(
-    name: String, inputFeatures: Int, clusters: Int, hiddenUnits: [Int] = [],
-    hiddenActivation: Activation = .relu, random: inout RandomSource
-  ) {
-    mlp = SoftAssignmentMLP(
-      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
-      hiddenActivation: hiddenActivation, random: &random)
-    clusterCount = clusters
+  public init(mlp: SoftAssignmentMLP, clusterCount: Int) {
+    self.mlp = mlp
+    self.clusterCount = clusterCount
   }
 }
 
-extension NeuNcutPool: Pooler {
-  public var parameters: [Parameter] { mlp.parameters }
-  public var penalisedKernels: [Parameter] { mlp.kernels }
+extension NeuNcutPool: RawAdjacencySoftPooler {
+  public static let method = "NeuNcut"
   public var lossKinds: [AuxiliaryLossKind] { [.normalizedCut, .volumeOrthogonality] }
 
-  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
-    let s = mlp(input.features, tape: tape)
-    return try poolOnRawAdjacency(
-      s, input, clusterCount: clusterCount, method: "NeuNcut", tape: tape
-    ) { sg, ag in
-      guard case .sparse(let a) = ag else {
-        throw PoolingError(
-          "NeuNcut after another soft pooler (on dense pooled graphs) is not implemented")
-      }
-      guard a.nonzeroCount > 0 else {
-        throw PoolingError("NeuNcut: a graph has no edges, so its volumes are all 0")
-      }
-      let terms = NeuralNormalizedCut.terms(assignments: sg, adjacency: a)
-      return [
-        AuxiliaryLoss(.normalizedCut, terms.cut),
-        AuxiliaryLoss(.volumeOrthogonality, terms.orthogonality),
-      ]
+  public func losses(assignments s: Variable, adjacency: GraphAdjacencyBlock) throws -> [Variable] {
+    guard case .sparse(let a) = adjacency else {
+      throw PoolingError(
+        "NeuNcut after another soft pooler (on dense pooled graphs) is not implemented")
     }
+    guard a.nonzeroCount > 0 else {
+      throw PoolingError("NeuNcut: a graph has no edges, so its volumes are all 0")
+    }
+    let terms = NeuralNormalizedCut.terms(assignments: s, adjacency: a)
+    return [terms.cut, terms.orthogonality]
   }
 }

@@ -43,6 +43,48 @@ public struct SoftAssignmentMLP {
   }
 }
 
+/// A soft pooler S = softmax(MLP(X)) whose losses are computed per graph on
+/// the raw adjacency (AsymCheegerCut, DMoN, NeuNcut): it states its MLP, its
+/// loss kinds and one graph's losses; the contract's parameters, kernels,
+/// batching (losses averaged over the graphs) and pooled graph
+/// (`poolOnRawAdjacency`) come from this protocol.
+public protocol RawAdjacencySoftPooler: Pooler {
+  /// The pooler's name in errors.
+  static var method: String { get }
+  var mlp: SoftAssignmentMLP { get }
+  var clusterCount: Int { get }
+  init(mlp: SoftAssignmentMLP, clusterCount: Int)
+  /// The losses of one graph, in `lossKinds` order.
+  func losses(assignments s: Variable, adjacency: GraphAdjacencyBlock) throws -> [Variable]
+}
+
+extension RawAdjacencySoftPooler {
+  /// A pooler named `name` (parameters `name/mlp<i>/…`, `name/output/…`).
+  public init(
+    name: String, inputFeatures: Int, clusters: Int, hiddenUnits: [Int] = [],
+    hiddenActivation: Activation = .relu, random: inout RandomSource
+  ) {
+    self.init(
+      mlp: SoftAssignmentMLP(
+        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: hiddenUnits,
+        hiddenActivation: hiddenActivation, random: &random),
+      clusterCount: clusters)
+  }
+
+  public var parameters: [Parameter] { mlp.parameters }
+  public var penalisedKernels: [Parameter] { mlp.kernels }
+
+  public func callAsFunction(_ input: PoolingInput, tape: Tape) throws -> PoolingOutput {
+    let s = mlp(input.features, tape: tape)
+    let kinds = lossKinds
+    return try poolOnRawAdjacency(
+      s, input, clusterCount: clusterCount, method: Self.method, tape: tape
+    ) { sg, ag in
+      zip(kinds, try losses(assignments: sg, adjacency: ag)).map { AuxiliaryLoss($0, $1) }
+    }
+  }
+}
+
 /// One graph's adjacency as a pooler's loss sees it: a block of the sparse
 /// input graph, or a dense pooled graph on the tape (differentiable).
 public enum GraphAdjacencyBlock {
