@@ -66,6 +66,25 @@ final class TotalVariationOpTests: XCTestCase {
     XCTAssertEqual(gradient, Matrix([[0, 0], [0, 3], [0, 0], [2, 0]]))
   }
 
+  /// The running top list (rank < 32) and the sort (rank ≥ 32) agree with
+  /// a reference sort, ties included.
+  func testOrderStatisticAgreesWithASortAtEveryRank() {
+    var random = RandomSource(seed: 5)
+    // Values on a coarse grid, so ties are frequent.
+    let x = Matrix(
+      rows: 80, columns: 3, storage: (0..<240).map { _ in Float(random.nextInt(below: 12)) / 4 })
+    let tape = Tape()
+    for rank in [0, 1, 5, 31, 32, 50, 79] {
+      let q = columnOrderStatistic(tape.constant(x), rankFromTop: rank).value
+      for column in 0..<3 {
+        let order = (0..<80).sorted {
+          (x[$0, column], -$0) > (x[$1, column], -$1)
+        }
+        XCTAssertEqual(q[0, column], x[order[rank], column], "rank \(rank) column \(column)")
+      }
+    }
+  }
+
   func testOrderStatisticGradient() {
     // Distinct values at least 0.05 apart, so ±h never reorders a column.
     let values: [Float] = [0.1, 0.9, 0.45, 0.3, 0.75, 0.6, 0.2, 0.05, 0.55]
@@ -88,5 +107,19 @@ final class TotalVariationOpTests: XCTestCase {
       for j in 0..<3 { x[i, j] += Float(i) * 0.45 * (j % 2 == 0 ? 1 : -1) + Float(j) * 0.11 }
     }
     checker.check("pairwiseL1Distances", inputs: [x]) { pairwiseL1Distances($0[0]) }
+    // 11 columns: one 8-lane SIMD block and a scalar tail, against the same
+    // distances summed here in Double.
+    var wide = TestData.matrix(5, 11, seed: 71, range: 0...0.05)
+    for i in 0..<5 {
+      for j in 0..<11 { wide[i, j] += Float(i) * 0.45 * (j % 3 == 0 ? 1 : -1) + Float(j) * 0.07 }
+    }
+    checker.check("pairwiseL1Distances (SIMD)", inputs: [wide]) { pairwiseL1Distances($0[0]) }
+    let distances = pairwiseL1Distances(tape.constant(wide)).value
+    for i in 0..<5 {
+      for j in 0..<5 {
+        let expected = (0..<11).reduce(0.0) { $0 + abs(Double(wide[i, $1]) - Double(wide[j, $1])) }
+        XCTAssertEqual(Double(distances[i, j]), expected, accuracy: 1e-5)
+      }
+    }
   }
 }
