@@ -22,8 +22,15 @@ final class VectorClusteringExperimentTests: XCTestCase {
     {"method": "k-means++", "task": "vector_clustering", "dataset": "usps",
      "baseline": {"type": "kmeans", "restarts": 1}}
     """.write(to: root.appendingPathComponent("Configs/k.json"), atomically: true, encoding: .utf8)
+    // USPS's own split: train on its 7,291 training images, score its 2,007
+    // test images as unseen.
+    try """
+    {"method": "NeuNcut split", "task": "vector_clustering", "dataset": "usps",
+     "train_split": "predefined", "neuncut": {"hidden": [8], "epochs": 1}}
+    """.write(to: root.appendingPathComponent("Configs/p.json"), atomically: true, encoding: .utf8)
     let spec = ExperimentSpec(
-      name: "vec", title: "Vec", configs: ["Configs/n.json", "Configs/k.json"], seeds: [0])
+      name: "vec", title: "Vec", configs: ["Configs/n.json", "Configs/k.json", "Configs/p.json"],
+      seeds: [0])
     func runner(_ log: @escaping @Sendable (String) -> Void = { _ in }) throws
       -> any ExperimentRunner
     {
@@ -36,7 +43,9 @@ final class VectorClusteringExperimentTests: XCTestCase {
     let csv = try String(
       contentsOf: root.appendingPathComponent("results/runs.csv"), encoding: .utf8)
     let lines = csv.split(separator: "\n")
-    XCTAssertEqual(lines.count, 3)
+    XCTAssertEqual(lines.count, 4)
+    XCTAssertTrue(lines[3].hasPrefix("p,usps,NeuNcut split,0,7291,"), String(lines[3]))
+    XCTAssertTrue(lines[3].contains(",2007,"), String(lines[3]))
     XCTAssertTrue(lines[1].hasPrefix("n,usps,NeuNcut,0,1860,"), String(lines[1]))
     XCTAssertTrue(lines[2].hasPrefix("k,usps,k-means++,0,9298,"), String(lines[2]))
     let table = try String(
@@ -45,7 +54,7 @@ final class VectorClusteringExperimentTests: XCTestCase {
     XCTAssertTrue(table.contains("| usps | k-means++ | 1/1 |"), table)
     let lines2 = LockedLines()
     XCTAssertTrue(try runner { lines2.append($0) }.run().isEmpty)
-    XCTAssertTrue(lines2.all.contains { $0.contains("2 already done") }, "\(lines2.all)")
+    XCTAssertTrue(lines2.all.contains { $0.contains("3 already done") }, "\(lines2.all)")
     // A bad key is an error naming it.
     try """
     {"method": "k", "task": "vector_clustering", "dataset": "usps",

@@ -12,16 +12,20 @@ public struct VectorDataset: Sendable {
   public var classCount: Int
   /// The SHA-256 of each file read, by path relative to the data directory.
   public var fileChecksums: [String: String]
+  /// When the dataset comes with a train/test split: the first this many
+  /// rows are its training split, the rest its test split (USPS: 7,291).
+  public var predefinedTrainCount: Int?
 
   public init(
     name: String, features: Matrix, labels: [Int], classCount: Int,
-    fileChecksums: [String: String]
+    fileChecksums: [String: String], predefinedTrainCount: Int? = nil
   ) {
     self.name = name
     self.features = features
     self.labels = labels
     self.classCount = classCount
     self.fileChecksums = fileChecksums
+    self.predefinedTrainCount = predefinedTrainCount
   }
 
   /// The datasets `load` knows.
@@ -108,6 +112,7 @@ public struct VectorDataset: Sendable {
     var rows: [Float] = []
     var labels: [Int] = []
     var width = 0
+    var trainCount = 0
     let file = try HDF5File.open(at: path)
     for part in ["train", "test"] {
       let data: (rows: Int, columns: Int, values: [Float])
@@ -136,9 +141,11 @@ public struct VectorDataset: Sendable {
       width = data.columns
       rows += data.values
       labels += target.map(Int.init)
+      if part == "train" { trainCount = labels.count }
     }
     return VectorDataset(
       name: "usps", features: Matrix(rows: labels.count, columns: width, storage: rows),
-      labels: labels, classCount: 10, fileChecksums: [relative: digest])
+      labels: labels, classCount: 10, fileChecksums: [relative: digest],
+      predefinedTrainCount: trainCount)
   }
 }

@@ -13,12 +13,16 @@ public struct VectorClusteringConfig: Decodable, Sendable, Equatable {
   public var dataset: String
   /// The seeded fraction NeuNcut trains on; the rest is scored as unseen.
   public var trainFraction: Double
+  /// Train on the dataset's own training split and score its test split
+  /// as unseen (USPS) instead of a seeded fraction.
+  public var usesPredefinedSplit: Bool
   public var neuncut: NeuNcutSpec?
   public var baseline: VectorBaselineSpec?
 
   enum CodingKeys: String, CodingKey, CaseIterable {
     case method, task, dataset
     case trainFraction = "train_fraction"
+    case trainSplit = "train_split"
     case neuncut, baseline
   }
 
@@ -33,6 +37,15 @@ public struct VectorClusteringConfig: Decodable, Sendable, Equatable {
       "unknown vector dataset '\(dataset)' (expected one of \(VectorDataset.names.joined(separator: ", ")))"
     )
     trainFraction = try c.decodeIfPresent(Double.self, forKey: .trainFraction) ?? 0.5
+    let split = try c.decodeIfPresent(String.self, forKey: .trainSplit) ?? "fraction"
+    try c.require(
+      ["fraction", "predefined"].contains(split), .trainSplit,
+      "expected fraction (train_fraction of the samples, seeded) or predefined (the dataset's "
+        + "own train/test split), got \(split)")
+    usesPredefinedSplit = split == "predefined"
+    try c.require(
+      !(usesPredefinedSplit && c.contains(.trainFraction)), .trainFraction,
+      "has no effect with train_split predefined; remove one")
     try c.require(
       trainFraction > 0 && trainFraction <= 1, .trainFraction,
       "must be in (0, 1], got \(trainFraction)")
@@ -42,9 +55,11 @@ public struct VectorClusteringConfig: Decodable, Sendable, Equatable {
       (neuncut == nil) != (baseline == nil), .neuncut, "give exactly one of 'neuncut' or 'baseline'"
     )
     if baseline != nil {
-      try c.require(
-        !c.contains(.trainFraction), .trainFraction,
-        "has no effect for a baseline (it clusters every sample); remove it")
+      for key in [CodingKeys.trainFraction, .trainSplit] where c.contains(key) {
+        throw LocatedConfigProblem(
+          codingPath: [key],
+          message: "has no effect for a baseline (it clusters every sample); remove it")
+      }
     }
   }
 

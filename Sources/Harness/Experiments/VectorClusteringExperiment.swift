@@ -105,11 +105,21 @@ public struct VectorClusteringExperiment: Sendable {
       return (VectorClusteringScores(predicted: labels, truth: data.labels), nil, nil)
     }
     let neuncut = config.neuncut!
-    var order = Array(0..<x.rows)
-    order.shuffle(using: &random)
-    let count = min(x.rows, max(2, Int((Double(x.rows) * config.trainFraction).rounded())))
-    let train = Array(order[..<count]).sorted()
-    let unseen = Array(order[count...]).sorted()
+    let train: [Int]
+    let unseen: [Int]
+    if config.usesPredefinedSplit {
+      guard let count = data.predefinedTrainCount else {
+        throw ConfigError(
+          file: data.name, keyPath: "train_split",
+          message: "\(data.name) has no train/test split of its own; use train_fraction")
+      }
+      (train, unseen) = (Array(0..<count), Array(count..<x.rows))
+    } else {
+      var order = Array(0..<x.rows)
+      order.shuffle(using: &random)
+      let count = min(x.rows, max(2, Int((Double(x.rows) * config.trainFraction).rounded())))
+      (train, unseen) = (Array(order[..<count]).sorted(), Array(order[count...]).sorted())
+    }
     let model = NeuNcutModel(
       inputFeatures: x.columns, clusters: data.classCount, hiddenUnits: neuncut.hidden,
       random: &random)
