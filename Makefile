@@ -20,7 +20,7 @@ BLAS_CORE         ?=
 FUZZ_COUNT        ?= 5000
 FUZZ_SEED         ?= 1
 
-.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-neuncut reproduce-neuncut-graphs format clean help
+.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-tvgnn reproduce-neuncut reproduce-neuncut-graphs format clean help
 
 all: build
 
@@ -29,6 +29,7 @@ help:
 	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering); FORCE=1 recomputes, JOBS=N, BLAS_CORE=Haswell pins OpenBLAS's kernels"
 	@echo "make reproduce-table2   graph classification, Table 2 (No-pool, Dense, DiffPool, MinCutPool, Top-K, SAGPool, Graclus, NDP, WL; resumable; table2.md projects the CPU hours still needed, about 120 today)"
 	@echo "make reproduce-tvgnn-clustering   TVGNN node clustering (GTVConv + AsymCheegerCut) on Cora, Citeseer, Pubmed, 10 seeds; resumable"
+	@echo "make reproduce-tvgnn    TVGNN's graph-classification table (TVGNN, DMoN; Table 2 rows reused); resumable, many CPU hours"
 	@echo "make reproduce-neuncut  NeuNcut vs k-means++ and spectral on USPS and the MNIST test set, 10 seeds; resumable"
 	@echo "make reproduce-neuncut-graphs   NeuNcut with W = A on Cora, Citeseer, Pubmed beside the Table 1 runs, 10 seeds"
 	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
@@ -83,6 +84,10 @@ reproduce-neuncut: release data
 
 reproduce-neuncut-graphs: release data
 	$(GPOOL) reproduce neuncut-graphs --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
+
+# TVGNN's graph-classification table (its Table 2 rows reused from results/table2).
+reproduce-tvgnn: release data
+	$(GPOOL) reproduce tvgnn-classification --data-dir "$(GPOOL_DATA)" --jobs $(JOBS) $(if $(FORCE),--force,)
 
 # Resumable per fold: finished runs (results/table2/runs/*.json) are kept.
 reproduce-table2: release data
