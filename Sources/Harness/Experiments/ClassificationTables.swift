@@ -17,6 +17,9 @@ struct ClassificationTables {
   let skipped: [String: String]
   /// Measured seconds per epoch by `EpochSeconds.key(dataset, method)`.
   var epochSeconds: [String: Double] = [:]
+  /// Keys of `epochSeconds` that are lower bounds (an epoch that did not
+  /// finish while measured): their cells' projections read "≥".
+  var epochLowerBounds: Set<String> = []
 
   private func runs(_ config: String) -> [GraphClassificationResult] {
     results.filter { $0.config == config }.sorted {
@@ -129,14 +132,14 @@ struct ClassificationTables {
       let mean = done.map(\.seconds).reduce(0, +) / Double(done.count)
       return (missing * mean, "mean of its \(done.count) run\(done.count == 1 ? "" : "s")")
     }
-    guard let epoch = epochSeconds[EpochSeconds.key(config.dataset.name, config.method)] else {
-      return nil
-    }
-    if let epochs = typicalEpochs(config.dataset.name) {
-      return (missing * epoch * epochs, String(format: "%.2f s/epoch × %.0f epochs", epoch, epochs))
-    }
-    let epochs = Double(config.training.maxEpochs)
-    return (missing * epoch * epochs, String(format: "%.2f s/epoch × %.0f epochs", epoch, epochs))
+    let key = EpochSeconds.key(config.dataset.name, config.method)
+    guard let epoch = epochSeconds[key] else { return nil }
+    let bound = epochLowerBounds.contains(key) ? "at least " : ""
+    let epochs = typicalEpochs(config.dataset.name) ?? Double(config.training.maxEpochs)
+    return (
+      missing * epoch * epochs,
+      String(format: "%@%.2f s/epoch × %.0f epochs", bound, epoch, epochs)
+    )
   }
 
   private static func hours(_ seconds: Double) -> String {
@@ -211,7 +214,7 @@ struct ClassificationTables {
       var left = ""
       if c.done < c.planned {
         if let (seconds, basis) = projection(name, config) {
-          left = "≈ \(Self.hours(seconds)) (\(basis))"
+          left = "\(basis.hasPrefix("at least") ? "≥" : "≈") \(Self.hours(seconds)) (\(basis))"
           total += seconds
         } else {
           left = "not projected (no epoch time)"

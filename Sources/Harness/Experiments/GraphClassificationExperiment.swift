@@ -236,10 +236,12 @@ public struct GraphClassificationExperiment: Sendable {
     }
     let epochSeconds =
       try spec.epochSeconds.map { try EpochSeconds.load(from: resolve($0)) } ?? [:]
-    let tables = ClassificationTables(
+    var tables = ClassificationTables(
       spec: spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
       results: results, expectedRuns: expected, paper: paper, skipped: skipped,
       epochSeconds: epochSeconds)
+    tables.epochLowerBounds =
+      spec.epochSeconds.map { EpochSeconds.lowerBounds(from: resolve($0)) } ?? []
     try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
@@ -309,6 +311,21 @@ enum EpochSeconds {
       seconds[key(fields[0], fields[1])] = value
     }
     return seconds
+  }
+
+  /// The keys of rows whose `measured` text starts with "LOWER BOUND" (an
+  /// epoch that did not finish within the measurement's time limit): their
+  /// projections are lower bounds.
+  static func lowerBounds(from path: String) -> Set<String> {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+    var keys = Set<String>()
+    for line in text.split(separator: "\n").dropFirst() {
+      let fields = line.split(separator: ",", maxSplits: 4, omittingEmptySubsequences: false)
+      if fields.count == 5, fields[4].hasPrefix("\"LOWER BOUND") {
+        keys.insert(key(String(fields[0]), String(fields[1])))
+      }
+    }
+    return keys
   }
 
   static func key(_ dataset: String, _ method: String) -> String { "\(dataset)/\(method)" }
