@@ -32,7 +32,7 @@ help:
 	@echo "make reproduce-tvgnn    TVGNN's graph-classification table (TVGNN, DMoN; Table 2 rows reused); resumable, many CPU hours"
 	@echo "make reproduce-neuncut  NeuNcut vs k-means++ and spectral on USPS and the MNIST test set, 10 seeds; resumable"
 	@echo "make reproduce-neuncut-graphs   NeuNcut with W = A on Cora, Citeseer, Pubmed beside the Table 1 runs, 10 seeds"
-	@echo "make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs"
+	@echo 'make data               fill $$GPOOL_DATA (default data/) from $$GPOOL_DATA_MIRROR or the canonical URLs'
 	@echo "make bench              kernel and training-step timings (release build)"
 	@echo "make fuzz               seeded mutated inputs to every reader (FUZZ_COUNT per reader, FUZZ_SEED)"
 	@echo "make deps               install missing Debian packages: $(DEB_PACKAGES)"
