@@ -139,7 +139,8 @@ struct ResultTables {
       let dC = p.map { signed(cs.mean - $0.csMean) } ?? ""
       out +=
         "| \(name)\(marker) | \(k) | \(method) | \(f3(nmi.mean)) ± \(f3(nmi.std)) | \(paperNMI) | \(dN) | "
-        + "\(f3(cs.mean)) ± \(f3(cs.std)) | \(paperCS) | \(dC) | \(f3(acc.mean)) ± \(f3(acc.std)) | \(r.count) |\n"
+        + "\(f3(cs.mean)) ± \(f3(cs.std)) | \(paperCS) | \(dC) | \(f3(acc.mean)) ± \(f3(acc.std)) | "
+        + "\(r.count)\(r.count < spec.seeds.count ? "/\(spec.seeds.count) (partial)" : "") |\n"
     }
     if !footnotes.isEmpty {
       out += "\n¹ Computed on substitute data: \(footnotes.sorted().joined(separator: "; ")).\n"
