@@ -157,21 +157,15 @@ extension SoftMLPPoolSpec: SoftPoolingLayerSpec {
     // AsymCheegerCut's balance term needs K ≥ 2 (the spec checks `k`; a
     // ratio or a one-class dataset could give 1).
     let clusters = max(2, clusterCount(classCount: classCount, graphSizes: graphSizes))
-    let pooler: any Pooler
-    switch type {
-    case "acc":
-      pooler = AsymCheegerCutPool(
-        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
-        hiddenActivation: mlpActivation, random: &random)
-    case "dmon":
-      pooler = DMoNPool(
-        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
-        hiddenActivation: mlpActivation, random: &random)
-    default:
-      pooler = NeuNcutPool(
-        name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
-        hiddenActivation: mlpActivation, random: &random)
-    }
+    let kind: any RawAdjacencySoftPooler.Type =
+      switch type {
+      case "acc": AsymCheegerCutPool.self
+      case "dmon": DMoNPool.self
+      default: NeuNcutPool.self
+      }
+    let pooler = kind.init(
+      name: name, inputFeatures: inputFeatures, clusters: clusters, hiddenUnits: mlpHidden,
+      hiddenActivation: mlpActivation, random: &random)
     return (pooler, clusters, inputFeatures)
   }
 }

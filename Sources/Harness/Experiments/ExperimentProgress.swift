@@ -75,7 +75,7 @@ public final class ExperimentProgress: Sendable {
       switch style {
       case .statusLine: drawStatus(&s, force: false)
       case .lines:
-        if seconds(clock.now - s.lastLine) >= Self.heartbeatSeconds {
+        if (clock.now - s.lastLine).seconds >= Self.heartbeatSeconds {
           printLine("… " + summary(s), &s)
         }
       }
@@ -125,7 +125,7 @@ public final class ExperimentProgress: Sendable {
 
   private func drawStatus(_ s: inout State, force: Bool) {
     let now = clock.now
-    guard force || seconds(now - s.lastDraw) >= 0.25 else { return }
+    guard force || (now - s.lastDraw).seconds >= 0.25 else { return }
     s.lastDraw = now
     write("\r\u{1B}[2K" + summary(s))
     s.statusShown = true
@@ -146,7 +146,7 @@ public final class ExperimentProgress: Sendable {
   private func eta(_ s: State) -> String {
     let progressed = s.doneCost + s.running.values.reduce(0) { $0 + $1.cost * $1.fraction }
     guard progressed > 0 else { return "?" }
-    let elapsed = seconds(clock.now - start)
+    let elapsed = (clock.now - start).seconds
     return formatDuration(elapsed / progressed * max(0, totalCost - progressed))
   }
 }

@@ -116,7 +116,7 @@ public struct GraphClassificationExperiment: Sendable {
           "loaded \(name): \(raw.graphs.count) graphs, \(featured.featureCount) features, "
             + String(
               format: "avg %.1f nodes, in %.1f s", raw.averageNodeCount,
-              seconds(clock.now - start)))
+              (clock.now - start).seconds))
       } catch let error as DatasetError {
         skipped[name] = "skipped: \(error)"
         log("\(name): \(skipped[name]!) — its rows are reported as skipped")
@@ -178,7 +178,7 @@ public struct GraphClassificationExperiment: Sendable {
       log(
         String(
           format: "WL kernel of %@ (h = %d, %d graphs): %.1f s", item.config.dataset.name,
-          baseline.wlIterations, raw.graphs.count, seconds(clock.now - start)))
+          baseline.wlIterations, raw.graphs.count, (clock.now - start).seconds))
     }
     let wlKernels = kernels
     // Training nodes × maximum epochs estimates a run's length.

@@ -229,10 +229,6 @@ extension PlanetoidDataset {
   }
 }
 
-func seconds(_ d: Duration) -> Double {
-  Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-}
-
 func formatDuration(_ s: Double) -> String {
   guard s.isFinite else { return "?" }
   let total = Int(s.rounded())

@@ -113,7 +113,7 @@ public struct GraphClassificationRun {
       seed: seed, testAccuracy: outcome.testAccuracy,
       bestValidationLoss: outcome.bestValidationLoss, bestEpoch: outcome.bestEpoch,
       epochs: outcome.epochs, clusterCounts: model.clusterCounts,
-      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      seconds: elapsed.seconds,
       threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
       dataSHA256: dataSHA256, cpuModel: ComputeEnvironment.cpuModel,
       blasCore: ComputeEnvironment.blasCoreName, split: split)
@@ -153,7 +153,7 @@ public struct GraphClassificationRun {
       config: configName, dataset: dataset.name, method: config.method, splitIndex: splitIndex,
       seed: seed, testAccuracy: accuracy(test, split.test), bestValidationLoss: 1 - best.accuracy,
       bestEpoch: best.index, epochs: 0, clusterCounts: [],
-      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      seconds: elapsed.seconds,
       threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
       dataSHA256: dataSHA256, cpuModel: ComputeEnvironment.cpuModel,
       blasCore: ComputeEnvironment.blasCoreName, split: split)

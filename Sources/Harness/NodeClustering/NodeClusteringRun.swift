@@ -158,7 +158,7 @@ public struct NodeClusteringRun {
       config: configName, dataset: dataset.name, method: config.method, seed: seed, nmi: scores.nmi,
       completeness: scores.completeness, homogeneity: scores.homogeneity,
       accuracy: scores.accuracy, finalLosses: finalLosses, iterations: iterations,
-      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      seconds: elapsed.seconds,
       threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
       dataSHA256: dataSHA256, scoredNodes: scored.count,
       unscoredNodes: dataset.nodeCount - scored.count,

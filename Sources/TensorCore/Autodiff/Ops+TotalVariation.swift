@@ -141,8 +141,9 @@ public func columnOrderStatistic(_ a: Variable, rankFromTop rank: Int) -> Variab
 /// (the dense form of `pairwiseL1Distance`, for pooled graphs whose every
 /// pair of nodes is an edge). Pullback: ∂x_i = Σ_j (G_ij + G_ji)·sign(x_i −
 /// x_j), accumulated row by row (each row reads the others and writes only
-/// itself) in 8-lane SIMD with the same per-element operations as a scalar
-/// loop. Cost O(N²·C) forward and backward.
+/// itself), both in 8-lane SIMD (the forward sums 8 partial sums, so its
+/// rounding differs from a sequential loop by a few ulps). Cost O(N²·C)
+/// forward and backward.
 public func pairwiseL1Distances(_ a: Variable) -> Variable {
   let x = a.value
   let (n, c) = (x.rows, x.columns)

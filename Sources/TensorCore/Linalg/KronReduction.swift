@@ -34,7 +34,6 @@ public enum KronReduction {
     /// L' (p×p, row-major, rows and columns in the order of `kept`),
     /// symmetrised as (L' + L'ᵀ)/2.
     public let laplacian: [Double]
-    public let keptCount: Int
     public let regularised: Bool
   }
 
@@ -92,7 +91,7 @@ public enum KronReduction {
       }
     }
     guard m > 0, p > 0 else {
-      return Result(laplacian: symmetrised(lpp, p), keptCount: p, regularised: false)
+      return Result(laplacian: symmetrised(lpp, p), regularised: false)
     }
     var regularised = false
     var factor = lnn
@@ -126,7 +125,7 @@ public enum KronReduction {
         }
       }
     }
-    return Result(laplacian: symmetrised(lpp, p), keptCount: p, regularised: regularised)
+    return Result(laplacian: symmetrised(lpp, p), regularised: regularised)
   }
 
   /// Factors `a` (m×m, row-major) in place as UᵀU; false when it is not

@@ -84,7 +84,7 @@ struct FuzzCommand: ParsableCommand {
         let elapsed = clock.now - start
         return String(
           format: "%.2f s, peak RSS %d MiB",
-          Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+          elapsed.seconds,
           ComputeEnvironment.peakResidentBytes >> 20)
       }
       do {
