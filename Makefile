@@ -20,12 +20,13 @@ BLAS_CORE         ?=
 FUZZ_COUNT        ?= 5000
 FUZZ_SEED         ?= 1
 
-.PHONY: all deps build release test bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-tvgnn reproduce-neuncut reproduce-neuncut-graphs format clean help
+.PHONY: all deps build release test test-slurm bench fuzz data reproduce-table1 reproduce-table2 reproduce-tvgnn-clustering reproduce-tvgnn reproduce-neuncut reproduce-neuncut-graphs format clean help
 
 all: build
 
 help:
 	@echo "make test               install dependencies, build, run the unit tests"
+	@echo "make test-slurm         the Slurm backend against a real one-node Slurm started here (installs slurm-wlm, munge)"
 	@echo "make reproduce-table1   reproduce MinCutPool's Table 1 (node clustering); FORCE=1 recomputes, JOBS=N, BLAS_CORE=Haswell pins OpenBLAS's kernels"
 	@echo "make reproduce-table2   graph classification, Table 2 (No-pool, Dense, DiffPool, MinCutPool, Top-K, SAGPool, Graclus, NDP, WL; resumable; table2.md projects the CPU hours still needed, about 120 today)"
 	@echo "make reproduce-tvgnn-clustering   TVGNN node clustering (GTVConv + AsymCheegerCut) on Cora, Citeseer, Pubmed, 10 seeds; resumable"
@@ -60,6 +61,12 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+
+# The Slurm backend (--backend slurm, gpool collect) against a real one-node
+# Slurm that scripts/local-slurm.sh installs (slurm-wlm, munge) and starts in a
+# directory of its own; reports SKIPPED with the reason if a daemon cannot run.
+test-slurm: release
+	scripts/test-slurm.sh $(GPOOL)
 
 bench: release
 	$(GPOOL) bench

@@ -9,12 +9,14 @@ struct GPool: ParsableCommand {
     commandName: "gpool",
     abstract: "Reference harness for graph pooling and graph clustering research.",
     discussion: """
-      Built: MinCutPool's Table 1 (node clustering on Cora, Citeseer, Pubmed:
-      spectral clustering, DiffPool, MinCutPool) from JSON configs, with CSV and
-      markdown tables and HDF5 checkpoints; graph classification (Table 2:
-      No-pool, Dense, DiffPool, MinCutPool; `gpool reproduce table2`, table in
-      progress). Planned, not implemented yet: the other Table 2 poolers,
-      TVGNN and NeuNcut.
+      Built: MinCutPool's Table 1 (node clustering on Cora, Citeseer, Pubmed)
+      and Table 2 (graph classification: No-pool, Dense, DiffPool, MinCutPool,
+      Top-K, SAGPool, Graclus, NDP, WL); TVGNN (GTVConv, AsymCheegerCut, DMoN)
+      for node clustering and graph classification; NeuNcut on vectors and
+      graphs (`gpool neuncut`). Experiments under Experiments/ run with
+      `gpool reproduce NAME`, here or as Slurm job arrays (--backend slurm,
+      then `gpool collect NAME`). Some tables are still computing: each says
+      per cell how many runs are done.
 
       Threads: --threads N on a subcommand, or the environment variable
       GPOOL_THREADS (default 1). The same config, seed and thread count give
@@ -22,7 +24,8 @@ struct GPool: ParsableCommand {
       the README, "Threads and determinism").
       """,
     subcommands: [
-      ReproduceCommand.self, RunCommand.self, DataCommand.self, DatasetsCommand.self,
+      ReproduceCommand.self, RunCommand.self, CollectCommand.self, RunTaskCommand.self,
+      DataCommand.self, DatasetsCommand.self,
       GenerateCommand.self, EvaluateCommand.self, NeuNcutCommand.self,
       BenchCommand.self, ClassificationBenchCommand.self, FuzzCommand.self,
     ])

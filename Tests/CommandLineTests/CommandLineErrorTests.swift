@@ -170,6 +170,37 @@ final class CommandLineErrorTests: XCTestCase {
     try assertCleanFailure(["datasets", "--max-dataset-mib", "0"], mentions: ["1...1048576"])
   }
 
+  /// Cluster options: named when given without the backend or malformed;
+  /// a missing `sbatch` or submission log is a clear error, not a crash.
+  func testClusterOptionsAndMissingSlurmNameTheProblem() throws {
+    try assertCleanFailure(
+      ["reproduce", "table1", "--partition", "cpu"], mentions: ["--partition needs --backend slurm"]
+    )
+    try assertCleanFailure(
+      ["run", "x.json", "--backend", "slurm", "--time", "two hours"],
+      mentions: ["--time", "HH:MM:SS"])
+    try assertCleanFailure(["collect"], mentions: ["name an experiment"])
+    try assertCleanFailure(
+      ["collect", "--output", directory], mentions: ["no Slurm submission in \(directory!)/slurm"])
+    let experiment = "\(directory!)/Experiments/tiny"
+    try FileManager.default.createDirectory(atPath: experiment, withIntermediateDirectories: true)
+    try #"{"name": "tiny", "title": "t", "seeds": [0], "configs": ["c.json"]}"#.write(
+      toFile: "\(experiment)/experiment.json", atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try gpool)
+    process.arguments = ["reproduce", "tiny", "--backend", "slurm"]
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ["PATH": "/nonexistent"]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationStatus, 1, stderr)
+    XCTAssertTrue(stderr.contains("`sbatch` not found on PATH"), stderr)
+  }
+
   // 6. A corrupted checkpoint is refused by its hash.
   func testEvaluatingACorruptedCheckpointFails() throws {
     let data = try mirror

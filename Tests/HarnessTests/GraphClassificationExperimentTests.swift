@@ -57,14 +57,15 @@ final class GraphClassificationExperimentTests: XCTestCase {
   }
 
   private func runner(
-    only: [String]? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+    only: [String]? = nil, scope: RunScope = .all,
+    log: @escaping @Sendable (String) -> Void = { _ in }
   ) throws -> any ExperimentRunner {
     let spec = try ExperimentSpec.load(
       from: root.appendingPathComponent("Experiments/tiny/experiment.json").path)
     return try ExperimentRunners.make(
       spec: spec, rootDirectory: root.path, dataDirectory: Self.mirror!,
       outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: false,
-      progressStyle: .lines, only: only, log: log)
+      progressStyle: .lines, only: only, scope: scope, log: log)
   }
 
   private func text(_ name: String) throws -> String {
@@ -151,5 +152,92 @@ final class GraphClassificationExperimentTests: XCTestCase {
       from: Data(
         contentsOf: root.appendingPathComponent("results/runs/mutag-mincut-split0-seed0.json")))
     XCTAssertEqual(again.epochs, 3)
+  }
+
+  /// The scopes a cluster backend splits a sweep into: a plan lists the
+  /// pending runs and writes nothing; a task runs exactly its run and writes
+  /// no tables; a collect writes the tables and lists what is still missing.
+  func testScopesPlanRunOneRunAndCollect() throws {
+    let plan = PendingRuns()
+    XCTAssertTrue(try runner(scope: .plan(plan)).run().isEmpty)
+    XCTAssertEqual(
+      Set(plan.runs.map(\.id)),
+      ["mutag-mincut-split0-seed0", "mutag-mincut-split1-seed0", "mutag-mincut-split2-seed0"])
+    XCTAssertEqual(Set(plan.runs.map(\.config)), ["mutag-mincut"])
+    let results = root.appendingPathComponent("results")
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: results.appendingPathComponent("tiny.md").path))
+
+    XCTAssertTrue(try runner(scope: .single("mutag-mincut-split1-seed0")).run().isEmpty)
+    let stored = try FileManager.default.contentsOfDirectory(
+      atPath: results.appendingPathComponent("runs").path)
+    XCTAssertEqual(stored, ["mutag-mincut-split1-seed0.json"])
+    XCTAssertFalse(
+      FileManager.default.fileExists(atPath: results.appendingPathComponent("tiny.md").path))
+    // Again: already done, nothing runs, the record is untouched.
+    let record = results.appendingPathComponent("runs/mutag-mincut-split1-seed0.json")
+    let before = try Data(contentsOf: record)
+    XCTAssertTrue(try runner(scope: .single("mutag-mincut-split1-seed0")).run().isEmpty)
+    XCTAssertEqual(try Data(contentsOf: record), before)
+    // A run the experiment does not have is an error, not a silent success.
+    XCTAssertThrowsError(try runner(scope: .single("mutag-mincut-split7-seed0")).run()) {
+      XCTAssertTrue("\($0)".contains("has no run 'mutag-mincut-split7-seed0'"), "\($0)")
+    }
+
+    let missing = PendingRuns()
+    XCTAssertTrue(try runner(scope: .collect(missing)).run().isEmpty)
+    XCTAssertEqual(
+      Set(missing.runs.map(\.id)), ["mutag-mincut-split0-seed0", "mutag-mincut-split2-seed0"])
+    let table = try text("tiny.md")
+    XCTAssertTrue(table.contains("(partial) | 1/3 |"), table)
+  }
+
+  /// Submission with a stand-in `sbatch` (a script printing a job id): the
+  /// task list holds the pending runs, the script runs `run-task` on them as
+  /// an array, the submission is recorded; a dry run writes nothing.
+  func testSlurmSubmissionWritesTaskListScriptAndRecord() throws {
+    let bin = root.appendingPathComponent("bin")
+    try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+    let sbatch = bin.appendingPathComponent("sbatch").path
+    try "#!/bin/sh\necho \"$@\" >> \(bin.path)/calls\necho '4711;cluster'\n".write(
+      toFile: sbatch, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: sbatch)
+    let backend = SlurmBackend(client: SlurmClient(searchPath: [bin.path]), log: { _ in })
+    let output = root.appendingPathComponent("results").path
+    let template = ClusterTaskList(
+      kind: .reproduce, experiment: "tiny", root: root.path, dataDirectory: Self.mirror!,
+      outputDirectory: output, threads: 1, force: false)
+    let resources = SlurmResources(time: "01:00:00", maxParallel: 2, extraArguments: ["--qos=low"])
+
+    let dry = try backend.submit(
+      template, resources: resources, executable: "/opt/gpool", dryRun: true)
+    XCTAssertEqual(dry.submitted.count, 3)
+    XCTAssertTrue(dry.scripts[0].contains("#SBATCH --array=0-2%2\n"), dry.scripts[0])
+    XCTAssertFalse(FileManager.default.fileExists(atPath: "\(output)/slurm"))
+
+    let outcome = try backend.submit(
+      template, resources: resources, executable: "/opt/gpool", dryRun: false)
+    XCTAssertEqual(outcome.jobIDs, ["4711"])
+    let submissions = try SlurmBackend.submissions(in: "\(output)/slurm")
+    XCTAssertEqual(submissions.map(\.jobID), ["4711"])
+    XCTAssertEqual(submissions[0].runs, 3)
+    let list = try ClusterTaskList.load(from: submissions[0].taskList)
+    XCTAssertEqual(list.runs.count, 3)
+    XCTAssertEqual(list.outputDirectory, output)
+    let script = try String(contentsOfFile: submissions[0].script, encoding: .utf8)
+    XCTAssertTrue(script.contains("#SBATCH --time=01:00:00\n#SBATCH --qos=low\n"), script)
+    XCTAssertTrue(
+      script.hasSuffix(
+        "exec '/opt/gpool' run-task '\(submissions[0].taskList)' \"$SLURM_ARRAY_TASK_ID\"\n"),
+      script)
+    let calls = try String(contentsOfFile: "\(bin.path)/calls", encoding: .utf8)
+    XCTAssertEqual(calls, "--parsable \(submissions[0].script)\n")
+
+    // Collect before any task ran: the three runs are missing, with their
+    // task and no log yet (no squeue here: the state is unknown).
+    let (_, missing) = try backend.collect(outputDirectory: output)
+    XCTAssertEqual(missing.count, 3)
+    XCTAssertTrue(missing.allSatisfy { $0.task?.hasPrefix("job 4711 task ") ?? false })
+    XCTAssertTrue(missing.allSatisfy { $0.logPath == nil && $0.state == nil && !$0.isActive })
   }
 }

@@ -5,6 +5,8 @@ public protocol ExperimentRunner: Sendable {
   /// Runs what is missing and rewrites the tables; returns the runs that
   /// could not be done.
   func run() throws -> [(runID: String, error: String)]
+  /// Which pending runs `run()` executes and whether it writes the tables.
+  var scope: RunScope { get set }
 }
 
 extension NodeClusteringExperiment: ExperimentRunner {}
@@ -22,7 +24,7 @@ public enum ExperimentRunners {
   public static func make(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
     jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style, only: [String]? = nil,
-    log: @escaping @Sendable (String) -> Void
+    scope: RunScope = .all, log: @escaping @Sendable (String) -> Void
   ) throws -> any ExperimentRunner {
     var tasks = Set<String>()
     for path in spec.configs {
@@ -49,6 +51,7 @@ public enum ExperimentRunners {
         outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
         log: log)
       runner.only = only
+      runner.scope = scope
       return runner
     }
     switch RunConfig.Task(rawValue: name)! {
@@ -58,6 +61,7 @@ public enum ExperimentRunners {
         outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
         log: log)
       runner.only = only
+      runner.scope = scope
       return runner
     case .graphClassification:
       var runner = GraphClassificationExperiment(
@@ -65,6 +69,7 @@ public enum ExperimentRunners {
         outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
         log: log)
       runner.only = only
+      runner.scope = scope
       return runner
     }
   }

@@ -22,6 +22,9 @@ public struct GraphClassificationExperiment: Sendable {
   /// are run (and only their datasets loaded); the tables still list every
   /// cell, with its runs done.
   public var only: [String]?
+  /// Which pending runs are executed and whether the tables are written
+  /// (default: all, and the tables).
+  public var scope: RunScope = .all
 
   public init(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
@@ -39,7 +42,7 @@ public struct GraphClassificationExperiment: Sendable {
     write = ExperimentProgress.standardErrorWriter(log: log)
   }
 
-  struct WorkItem: Sendable {
+  struct WorkItem: QueueItem {
     let configPath: String
     let config: RunConfig
     let configSHA256: String
@@ -154,6 +157,11 @@ public struct GraphClassificationExperiment: Sendable {
       outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
       write: write, log: log)
     queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
+    queue.scope = scope
+    if case .single(let id) = scope, let reason = skipped.values.sorted().first {
+      return [(runID: id, error: reason)]  // its config's dataset could not be loaded
+    }
+    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
     let pending = items.filter {
       queue.needsRun(
         $0.runID, configSHA256: $0.configSHA256, configPath: $0.configPath,
@@ -166,7 +174,7 @@ public struct GraphClassificationExperiment: Sendable {
     // The WL kernel of each dataset a wl_svm config uses, once (it needs no
     // labels and no split).
     var kernels: [String: [Double]] = [:]
-    for item in pending {
+    for item in pending where scope.executes(item.runID) {
       guard let baseline = item.config.baseline, baseline.type == "wl_svm" else { continue }
       let key = "\(item.config.dataset.name)/\(baseline.wlIterations)"
       guard kernels[key] == nil, let raw = datasets[DatasetKey(item.config.dataset)]?.raw else {
@@ -188,7 +196,7 @@ public struct GraphClassificationExperiment: Sendable {
       return Double(nodes) * Double(item.config.training.maxEpochs)
     }
     let failures = try queue.execute(
-      pending, id: \.runID, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
+      pending, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
       cost: estimatedCost
     ) { item, progress in
       let data = loaded[DatasetKey(item.config.dataset)]!
@@ -215,6 +223,15 @@ public struct GraphClassificationExperiment: Sendable {
       )
     }
 
+    let skippedRuns = configs.filter {
+      selected($0.path) && datasets[DatasetKey($0.config.dataset)] == nil
+    }.map {
+      (runID: Self.configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
+    }
+    guard scope.writesTables else {
+      // A plan reports what it leaves out; a task's own dataset is its failure.
+      return failures + skippedRuns
+    }
     // Runs planned per config, also for configs not selected or not loaded.
     var expected: [String: Int] = [:]
     for (path, config, _) in configs {
@@ -246,11 +263,6 @@ public struct GraphClassificationExperiment: Sendable {
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
     log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
-    let skippedRuns = configs.filter {
-      selected($0.path) && datasets[DatasetKey($0.config.dataset)] == nil
-    }.map {
-      (runID: Self.configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
-    }
     return failures + skippedRuns
   }
 

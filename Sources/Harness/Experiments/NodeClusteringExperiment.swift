@@ -31,6 +31,9 @@ public struct NodeClusteringExperiment: Sendable {
   /// When set, only configs whose file name contains one of these strings
   /// are run; the tables still list every cell.
   public var only: [String]?
+  /// Which pending runs are executed and whether the tables are written
+  /// (default: all, and the tables).
+  public var scope: RunScope = .all
   /// The memory one run may use (`MemoryEstimate.budget(jobs:)`: 80% of the
   /// machine's memory shared by the parallel runs); a config whose estimate
   /// exceeds it is refused before any output.
@@ -53,7 +56,7 @@ public struct NodeClusteringExperiment: Sendable {
     write = ExperimentProgress.standardErrorWriter(log: log)
   }
 
-  struct WorkItem: Sendable {
+  struct WorkItem: QueueItem {
     let configPath: String
     let config: RunConfig
     let configSHA256: String
@@ -149,6 +152,8 @@ public struct NodeClusteringExperiment: Sendable {
       outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
       write: write, log: log)
     queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
+    queue.scope = scope
+    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
     let pending = items.filter { item in
       (only.map { $0.contains { item.configName.contains($0) } } ?? true)
         && datasets[DatasetKey(item.config.dataset).id] != nil
@@ -166,7 +171,7 @@ public struct NodeClusteringExperiment: Sendable {
         + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
     let outputDirectory = self.outputDirectory
     let failures = try queue.execute(
-      pending, id: \.runID, label: { "\($0.configName) seed \($0.seed)" }, cost: estimatedCost
+      pending, label: { "\($0.configName) seed \($0.seed)" }, cost: estimatedCost
     ) { item, progress in
       var run = NodeClusteringRun(
         config: item.config, configName: item.configName,
@@ -186,6 +191,16 @@ public struct NodeClusteringExperiment: Sendable {
       )
     }
 
+    // A run that could not be done (its data is missing) is reported like a
+    // failed one, so the caller's exit status tells.
+    let skippedRuns = items.filter { datasets[DatasetKey($0.config.dataset).id] == nil }.map {
+      (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
+    }
+    guard scope.writesTables else {
+      // A plan reports what it leaves out; a task only its own run.
+      if case .single = scope { return failures + skippedRuns.filter { scope.executes($0.runID) } }
+      return failures + skippedRuns
+    }
     let results = items.compactMap { item in
       queue.storedRecord(item.runID, as: NodeClusteringResult.self).flatMap {
         $0.configSHA256 == item.configSHA256 ? $0 : nil
@@ -198,11 +213,6 @@ public struct NodeClusteringExperiment: Sendable {
     try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
     try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
     log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
-    // A run that could not be done (its data is missing) is reported like a
-    // failed one, so the caller's exit status tells.
-    let skippedRuns = items.filter { datasets[DatasetKey($0.config.dataset).id] == nil }.map {
-      (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
-    }
     return failures + skippedRuns
   }
 

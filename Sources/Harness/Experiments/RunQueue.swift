@@ -15,7 +15,13 @@ public protocol RecordedRun: Codable, Sendable {
 /// jobs, the progress display, stale temporary files of killed runs, and
 /// the list of runs that failed. What a run is, what its record holds and
 /// which tables are written stay with the task.
-struct RunQueue<Item: Sendable>: Sendable {
+/// A run the queue schedules: its id and the config it belongs to.
+protocol QueueItem: Sendable {
+  var runID: String { get }
+  var configName: String { get }
+}
+
+struct RunQueue<Item: QueueItem>: Sendable {
   let outputDirectory: String
   let jobs: Int
   let force: Bool
@@ -25,6 +31,8 @@ struct RunQueue<Item: Sendable>: Sendable {
   /// Other experiments' output directories whose records are reused
   /// (`ExperimentSpec.reuseRunsFrom`, resolved).
   var reusedDirectories: [String] = []
+  /// Which pending runs `execute` runs (all, one, or none while listing them).
+  var scope: RunScope = .all
 
   /// Where the record of run `id` lives.
   func recordPath(_ id: String) -> String { "\(outputDirectory)/runs/\(id).json" }
@@ -67,29 +75,44 @@ struct RunQueue<Item: Sendable>: Sendable {
     return false
   }
 
-  /// Runs `pending` (`id`, `label`, estimated `cost` per item) on up to
-  /// `jobs` workers, longest first. `run` computes one item, writes its
+  /// Runs `pending` (`label`, estimated `cost` per item) on up to `jobs`
+  /// workers, longest first; of them only what `scope` selects (a `.plan`
+  /// or `.collect` scope lists them instead). `run` computes one item, writes its
   /// outputs and returns its record and a one-line summary for the
   /// display; the record is written atomically to `recordPath` (a stale
   /// one is removed first, so a failed rerun leaves none). Returns the
   /// failures (run id, message).
   func execute<Record: RecordedRun>(
-    _ pending: [Item], id: (Item) -> String, label: (Item) -> String, cost: (Item) -> Double,
+    _ pending: [Item], label: (Item) -> String, cost: (Item) -> Double,
     run:
       @Sendable (Item, _ progress: @escaping @Sendable (Int, Int) -> Void) throws -> (
         record: Record, summary: String
       )
   ) throws -> [(runID: String, error: String)] {
-    let ordered = pending.enumerated().sorted { a, b in
+    var selected = pending.enumerated().sorted { a, b in
       let (ca, cb) = (cost(a.element), cost(b.element))
       return ca != cb ? ca > cb : a.offset < b.offset
     }.map(\.element)
-    let ids = ordered.map(id)
+    switch scope {
+    case .all: break
+    case .plan(let sink), .collect(let sink):
+      sink.append(selected.map { PendingRuns.Run(id: $0.runID, config: $0.configName) })
+      return []
+    case .single(let id):
+      selected = selected.filter { $0.runID == id }
+      if selected.isEmpty {
+        log("\(id): already done (its record exists); nothing to run")
+        return []
+      }
+    }
+    let ordered = selected
+    let ids = ordered.map(\.runID)
     let labels = ordered.map(label)
     let costs = ordered.map(cost)
 
     // What a killed earlier run left behind (temporary files of dead processes).
-    let stale = AtomicFile.removeStaleTemporaries(in: outputDirectory)
+    let stale =
+      scope.cleansStaleTemporaries ? AtomicFile.removeStaleTemporaries(in: outputDirectory) : []
     if !stale.isEmpty {
       log("removed \(stale.count) temporary file(s) left by an interrupted earlier run")
     }

@@ -55,6 +55,9 @@ public struct VectorClusteringExperiment: Sendable {
   public let progressStyle: ExperimentProgress.Style
   public let log: @Sendable (String) -> Void
   public var only: [String]?
+  /// Which pending runs are executed and whether the tables are written
+  /// (default: all, and the tables).
+  public var scope: RunScope = .all
 
   public init(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
@@ -71,7 +74,7 @@ public struct VectorClusteringExperiment: Sendable {
     self.log = log
   }
 
-  struct WorkItem: Sendable {
+  struct WorkItem: QueueItem {
     let configPath: String
     let config: VectorClusteringConfig
     let configSHA256: String
@@ -166,6 +169,8 @@ public struct VectorClusteringExperiment: Sendable {
     queue.reusedDirectories = spec.reuseRunsFrom.map {
       $0.hasPrefix("/") ? $0 : "\(rootDirectory)/\($0)"
     }
+    queue.scope = scope
+    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
     let pending = items.filter { item in
       (only.map { $0.contains { item.configName.contains($0) } } ?? true)
         && datasets[item.config.dataset] != nil
@@ -177,7 +182,7 @@ public struct VectorClusteringExperiment: Sendable {
       "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
         + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
     let failures = try queue.execute(
-      pending, id: \.runID, label: { "\($0.configName) seed \($0.seed)" },
+      pending, label: { "\($0.configName) seed \($0.seed)" },
       cost: { Double(loaded[$0.config.dataset]?.features.rows ?? 0) }
     ) { item, _ in
       let data = loaded[item.config.dataset]!
@@ -198,6 +203,14 @@ public struct VectorClusteringExperiment: Sendable {
           + formatDuration(result.seconds)
       )
     }
+    let skippedRuns = items.filter { datasets[$0.config.dataset] == nil }.map {
+      (runID: $0.runID, error: skipped[$0.config.dataset] ?? "skipped")
+    }
+    guard scope.writesTables else {
+      // A plan reports what it leaves out; a task only its own run.
+      if case .single = scope { return failures + skippedRuns.filter { scope.executes($0.runID) } }
+      return failures + skippedRuns
+    }
     let results = items.compactMap { item in
       queue.storedRecord(item.runID, as: VectorClusteringResult.self).flatMap {
         $0.configSHA256 == item.configSHA256 ? $0 : nil
@@ -213,9 +226,6 @@ public struct VectorClusteringExperiment: Sendable {
       Self.markdown(spec: spec, names: names, configs: configs, results: results, skipped: skipped),
       to: "\(outputDirectory)/\(spec.name).md")
     log("wrote \(outputDirectory)/runs.csv and \(spec.name).md (\(results.count) runs)")
-    let skippedRuns = items.filter { datasets[$0.config.dataset] == nil }.map {
-      (runID: $0.runID, error: skipped[$0.config.dataset] ?? "skipped")
-    }
     return failures + skippedRuns
   }
 

@@ -168,7 +168,8 @@ struct DatasetsCommand: ParsableCommand {
     var random = RandomSource(seed: 0)
     guard
       spec.pooling?.make(
-        name: "pool", inputFeatures: 1, classCount: 2, graphSizes: GraphSizes(average: 10), random: &random
+        name: "pool", inputFeatures: 1, classCount: 2, graphSizes: GraphSizes(average: 10),
+        random: &random
       ).pooler is any PrecomputedPooler
     else {
       throw ValidationError(

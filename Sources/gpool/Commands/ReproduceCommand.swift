@@ -15,6 +15,9 @@ struct ReproduceCommand: ParsableCommand {
       results/<experiment>). Re-running resumes; --force recomputes everything.
       Results do not depend on --jobs. The longest runs start first.
 
+      --backend slurm submits the runs still missing as a Slurm job array (one
+      task per run) instead; `gpool collect` then merges them into the tables.
+
       Progress goes to standard error: on a terminal one status line redrawn in
       place (runs done, runs in progress, ETA); otherwise one line per finished
       run and a heartbeat at most every 30 s.
@@ -27,6 +30,8 @@ struct ReproduceCommand: ParsableCommand {
   var root = "."
 
   @OptionGroup var options: ExperimentRunOptions
+
+  @OptionGroup var cluster: ClusterOptions
 
   @Option(
     help: ArgumentHelp(
@@ -43,6 +48,15 @@ struct ReproduceCommand: ParsableCommand {
       )
     }
     let spec = try ExperimentSpec.load(from: specPath)
+    if cluster.backend == .slurm {
+      try cluster.submit(
+        ClusterTaskList(
+          kind: .reproduce, experiment: experiment, root: absolutePath(root),
+          only: only.isEmpty ? nil : only, dataDirectory: absolutePath(options.data.resolved),
+          outputDirectory: absolutePath(options.output ?? "\(root)/results/\(experiment)"),
+          threads: options.taskThreads, force: options.force))
+      return
+    }
     let jobs = options.configureParallelism(runCount: spec.configs.count * spec.seeds.count)
     let runner = try ExperimentRunners.make(
       spec: spec, rootDirectory: root, dataDirectory: options.data.resolved,

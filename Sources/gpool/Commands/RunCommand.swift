@@ -13,6 +13,8 @@ struct RunCommand: ParsableCommand {
       checkpoints/) to --output (default: results/runs/<config file name>).
       Finished runs of an unchanged config are kept (resume); --force recomputes.
       Example: gpool run Configs/table1/cora-mincutpool.json --seeds 0,1,2
+      --backend slurm submits the missing runs as a Slurm job array instead
+      (README, "Running on a cluster").
       """)
 
   @Argument(help: "The JSON config file (keys: Configs/README.md).")
@@ -22,6 +24,8 @@ struct RunCommand: ParsableCommand {
   var seeds = "0"
 
   @OptionGroup var options: ExperimentRunOptions
+
+  @OptionGroup var cluster: ClusterOptions
 
   func parsedSeeds() throws -> [Int] {
     let parts = seeds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -47,9 +51,18 @@ struct RunCommand: ParsableCommand {
   func run() throws {
     MemoryPolicy.reuseFreedMemory()  // training: reuse freed matrices (see MemoryPolicy)
     let seeds = try parsedSeeds()
-    let jobs = options.configureParallelism(runCount: seeds.count)
     let name = URL(fileURLWithPath: config).deletingPathExtension().lastPathComponent
     let absolute = URL(fileURLWithPath: config).standardizedFileURL.path
+    if cluster.backend == .slurm {
+      try cluster.submit(
+        ClusterTaskList(
+          kind: .run, experiment: name, root: absolutePath("."), config: absolute, seeds: seeds,
+          dataDirectory: absolutePath(options.data.resolved),
+          outputDirectory: absolutePath(options.output ?? "results/runs/\(name)"),
+          threads: options.taskThreads, force: options.force))
+      return
+    }
+    let jobs = options.configureParallelism(runCount: seeds.count)
     let spec = ExperimentSpec(
       name: name, title: "gpool run \(config)", configs: [absolute], seeds: seeds)
     try options.execute(

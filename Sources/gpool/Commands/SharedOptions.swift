@@ -65,6 +65,12 @@ struct ExperimentRunOptions: ParsableArguments {
     return jobs
   }
 
+  /// Kernel threads of each cluster task: --threads, else $GPOOL_THREADS,
+  /// else 1 (as each of the local runner's parallel runs).
+  var taskThreads: Int {
+    threadOptions.threads ?? Threading.fromEnvironment(ProcessInfo.processInfo.environment) ?? 1
+  }
+
   /// Runs `experiment`; when some runs could not be done (failed, or
   /// skipped for missing data) summarises them on standard error and exits
   /// with status 1. The tables are written either way.
