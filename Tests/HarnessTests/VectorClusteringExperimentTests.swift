@@ -28,8 +28,15 @@ final class VectorClusteringExperimentTests: XCTestCase {
     {"method": "NeuNcut split", "task": "vector_clustering", "dataset": "usps",
      "train_split": "predefined", "neuncut": {"hidden": [8], "epochs": 1}}
     """.write(to: root.appendingPathComponent("Configs/p.json"), atomically: true, encoding: .utf8)
+    // A baseline scored on USPS's own split: one clustering of every sample,
+    // its training rows as seen, its test rows as unseen.
+    try """
+    {"method": "k-means++ by split", "task": "vector_clustering", "dataset": "usps",
+     "train_split": "predefined", "baseline": {"type": "kmeans", "restarts": 1}}
+    """.write(to: root.appendingPathComponent("Configs/s.json"), atomically: true, encoding: .utf8)
     let spec = ExperimentSpec(
-      name: "vec", title: "Vec", configs: ["Configs/n.json", "Configs/k.json", "Configs/p.json"],
+      name: "vec", title: "Vec",
+      configs: ["Configs/n.json", "Configs/k.json", "Configs/p.json", "Configs/s.json"],
       seeds: [0])
     func runner(_ log: @escaping @Sendable (String) -> Void = { _ in }) throws
       -> any ExperimentRunner
@@ -43,7 +50,9 @@ final class VectorClusteringExperimentTests: XCTestCase {
     let csv = try String(
       contentsOf: root.appendingPathComponent("results/runs.csv"), encoding: .utf8)
     let lines = csv.split(separator: "\n")
-    XCTAssertEqual(lines.count, 4)
+    XCTAssertEqual(lines.count, 5)
+    XCTAssertTrue(lines[4].hasPrefix("s,usps,k-means++ by split,0,7291,"), String(lines[4]))
+    XCTAssertTrue(lines[4].contains(",2007,"), String(lines[4]))
     XCTAssertTrue(lines[3].hasPrefix("p,usps,NeuNcut split,0,7291,"), String(lines[3]))
     XCTAssertTrue(lines[3].contains(",2007,"), String(lines[3]))
     XCTAssertTrue(lines[1].hasPrefix("n,usps,NeuNcut,0,1860,"), String(lines[1]))
@@ -54,7 +63,20 @@ final class VectorClusteringExperimentTests: XCTestCase {
     XCTAssertTrue(table.contains("| usps | k-means++ | 1/1 |"), table)
     let lines2 = LockedLines()
     XCTAssertTrue(try runner { lines2.append($0) }.run().isEmpty)
-    XCTAssertTrue(lines2.all.contains { $0.contains("3 already done") }, "\(lines2.all)")
+    XCTAssertTrue(lines2.all.contains { $0.contains("4 already done") }, "\(lines2.all)")
+    // A baseline takes no train_fraction, and of train_split only 'predefined'.
+    try """
+    {"method": "k", "task": "vector_clustering", "dataset": "usps", "train_split": "fraction",
+     "baseline": {"type": "kmeans"}}
+    """.write(to: root.appendingPathComponent("Configs/s.json"), atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try runner().run()) {
+      XCTAssertTrue("\($0)".contains("train_split"), "\($0)")
+      XCTAssertTrue("\($0)".contains("only 'predefined'"), "\($0)")
+    }
+    try """
+    {"method": "k-means++ by split", "task": "vector_clustering", "dataset": "usps",
+     "train_split": "predefined", "baseline": {"type": "kmeans", "restarts": 1}}
+    """.write(to: root.appendingPathComponent("Configs/s.json"), atomically: true, encoding: .utf8)
     // A bad key is an error naming it.
     try """
     {"method": "k", "task": "vector_clustering", "dataset": "usps",

@@ -14,7 +14,8 @@ public struct VectorClusteringConfig: Decodable, Sendable, Equatable {
   /// The seeded fraction NeuNcut trains on; the rest is scored as unseen.
   public var trainFraction: Double
   /// Train on the dataset's own training split and score its test split
-  /// as unseen (USPS) instead of a seeded fraction.
+  /// as unseen (USPS) instead of a seeded fraction. A baseline, which
+  /// clusters every sample, then scores the two splits' rows separately.
   public var usesPredefinedSplit: Bool
   public var neuncut: NeuNcutSpec?
   public var baseline: VectorBaselineSpec?
@@ -55,11 +56,15 @@ public struct VectorClusteringConfig: Decodable, Sendable, Equatable {
       (neuncut == nil) != (baseline == nil), .neuncut, "give exactly one of 'neuncut' or 'baseline'"
     )
     if baseline != nil {
-      for key in [CodingKeys.trainFraction, .trainSplit] where c.contains(key) {
-        throw LocatedConfigProblem(
-          codingPath: [key],
-          message: "has no effect for a baseline (it clusters every sample); remove it")
-      }
+      // A baseline clusters every sample; `train_split: predefined` only
+      // scores the training and test split's rows separately.
+      try c.require(
+        !c.contains(.trainFraction), .trainFraction,
+        "has no effect for a baseline (it clusters every sample); remove it")
+      try c.require(
+        !c.contains(.trainSplit) || usesPredefinedSplit, .trainSplit,
+        "a baseline clusters every sample; only 'predefined' (score the dataset's training "
+          + "and test split separately) applies")
     }
   }
 
