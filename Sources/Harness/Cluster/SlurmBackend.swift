@@ -163,19 +163,28 @@ public struct SlurmBackend: Sendable {
     template.only = submittedConfigs.sorted()
     template.force = false
     let sink = PendingRuns()
-    _ = try template.makeRunner(scope: .collect(sink), log: log).run()
-    let missingIDs = sink.runs.map(\.id)
+    let unavailable = try template.makeRunner(scope: .collect(sink), log: log).run()
+    // Runs (or, for graph classification, configs) whose data cannot be
+    // loaded here are not pending to the runner, but they are not done.
+    let notLoaded = unavailable.filter {
+      !FileManager.default.fileExists(atPath: "\(outputDirectory)/runs/\($0.runID).json")
+    }
+    let reasons = Dictionary(notLoaded.map { ($0.runID, $0.error) }) { a, _ in a }
+    let missingIDs = sink.runs.map(\.id) + notLoaded.map(\.runID)
     let jobs = Set(missingIDs.compactMap { lastTask[$0]?.job }).sorted()
     let queued = client.arrayTaskStates(jobIDs: jobs)
     var accounted: [String: String] = [:]
     for job in jobs { accounted.merge(client.accountingStates(jobID: job) ?? [:]) { a, _ in a } }
     let missing = missingIDs.map { id -> MissingRun in
-      guard let (job, index) = lastTask[id] else { return MissingRun(id: id) }
+      let note = reasons[id].map { "its data cannot be loaded here (\($0))" }
+      guard let (job, index) = lastTask[id] else { return MissingRun(id: id, state: note) }
       let key = "\(job)_\(index)"
       let logPath = SlurmBatchScript.logPath(
         directory: "\(directory)/logs", jobID: job, index: index)
+      let state = [queued[key] ?? accounted[key], note].compactMap { $0 }
       return MissingRun(
-        id: id, task: "job \(job) task \(index)", state: queued[key] ?? accounted[key],
+        id: id, task: "job \(job) task \(index)",
+        state: state.isEmpty ? nil : state.joined(separator: "; "),
         logPath: FileManager.default.fileExists(atPath: logPath) ? logPath : nil,
         lastLogLine: Self.lastLine(of: logPath))
     }

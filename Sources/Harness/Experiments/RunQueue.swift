@@ -101,7 +101,12 @@ struct RunQueue<Item: QueueItem>: Sendable {
     case .single(let id):
       selected = selected.filter { $0.runID == id }
       if selected.isEmpty {
-        log("\(id): already done (its record exists); nothing to run")
+        // Not pending: done already, or not runnable here (the runner
+        // reports why, e.g. its dataset is missing).
+        let done = ([outputDirectory] + reusedDirectories).contains {
+          FileManager.default.fileExists(atPath: "\($0)/runs/\(id).json")
+        }
+        if done { log("\(id): already done (its record exists); nothing to run") }
         return []
       }
     }

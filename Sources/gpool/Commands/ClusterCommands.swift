@@ -89,7 +89,9 @@ struct CollectCommand: ParsableCommand {
         + (active > 0 ? " (\(active) still queued or running)" : "") + ":")
     for run in missing {
       var line = "  \(run.id): " + (run.task ?? "never submitted")
-      if run.task != nil {
+      if run.task == nil, let state = run.state {
+        line += ", \(state)"
+      } else if run.task != nil {
         line += ", " + (run.state ?? "state unknown (no longer in the queue; no accounting)")
       }
       if let log = run.logPath {
