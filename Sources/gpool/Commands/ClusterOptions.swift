@@ -21,7 +21,10 @@ struct ClusterOptions: ParsableArguments {
   @Option(help: "Slurm: wall-time limit per run, e.g. 02:00:00 (sbatch --time).")
   var time: String?
 
-  @Option(help: "Slurm: CPUs per task (sbatch --cpus-per-task; default 1).")
+  @Option(
+    help:
+      "Slurm: CPUs per task (sbatch --cpus-per-task; default 1). Each run uses --threads kernel threads (default 1): results depend on the thread count."
+  )
   var cpusPerTask: Int?
 
   @Option(help: "Slurm: memory per task, e.g. 4G (sbatch --mem).")
@@ -64,6 +67,11 @@ struct ClusterOptions: ParsableArguments {
   /// Submits `template`'s pending runs as Slurm job arrays and prints what
   /// was submitted (or, with --dry-run, the scripts).
   func submit(_ template: ClusterTaskList) throws {
+    if let cpus = cpusPerTask, cpus > template.threads {
+      logToStandardError(
+        "note: \(cpus) CPUs per task but \(template.threads) kernel thread(s) per run; "
+          + "pass --threads \(cpus) to use them (results depend on the thread count)")
+    }
     let backend = SlurmBackend(log: logToStandardError)
     let outcome = try backend.submit(
       template, resources: resources, executable: Self.executablePath(), dryRun: dryRun)
