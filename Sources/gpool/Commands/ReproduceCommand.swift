@@ -33,6 +33,10 @@ struct ReproduceCommand: ParsableCommand {
 
   @OptionGroup var cluster: ClusterOptions
 
+  func validate() throws {
+    if cluster.backend == .local { try options.validateLocalThreads() }
+  }
+
   @Option(
     help: ArgumentHelp(
       "Run only the configs whose file name contains this text (repeatable, e.g. --only proteins).",

@@ -42,6 +42,7 @@ struct RunCommand: ParsableCommand {
   }
 
   func validate() throws {
+    if cluster.backend == .local { try options.validateLocalThreads() }
     _ = try parsedSeeds()
     guard FileManager.default.fileExists(atPath: config) else {
       throw ValidationError("config file \(config) does not exist.")

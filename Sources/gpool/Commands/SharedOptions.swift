@@ -44,6 +44,11 @@ struct ExperimentRunOptions: ParsableArguments {
     if let jobs, !(1...ThreadOptions.maximum).contains(jobs) {
       throw ValidationError("--jobs must be in 1…\(ThreadOptions.maximum), got \(jobs).")
     }
+  }
+
+  /// Local runs in parallel are single-threaded: --threads > 1 needs --jobs 1.
+  /// (A cluster task runs one run with --threads threads.)
+  func validateLocalThreads() throws {
     if (jobs ?? 2) > 1, let threads = threadOptions.threads, threads > 1 {
       throw ValidationError("--threads > 1 needs --jobs 1 (each parallel run is single-threaded).")
     }
