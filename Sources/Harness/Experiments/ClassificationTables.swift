@@ -39,12 +39,12 @@ struct ClassificationTables {
       for r in runs(name) {
         out +=
           [
-            r.config, r.dataset, r.method, "\(r.splitIndex)", "\(r.seed)",
+            r.config, r.dataset, TableText.csvField(r.method), "\(r.splitIndex)", "\(r.seed)",
             String(format: "%.6f", r.testAccuracy), String(format: "%.6f", r.bestValidationLoss),
             "\(r.bestEpoch)", "\(r.epochs)",
             r.clusterCounts.map(String.init).joined(separator: " "),
             String(format: "%.1f", r.seconds), "\(r.threads)", r.configSHA256, r.gitCommit,
-            r.dataSHA256, "\"\(r.cpuModel)\"", r.blasCore,
+            r.dataSHA256, TableText.csvField(r.cpuModel), r.blasCore,
           ].joined(separator: ",") + "\n"
       }
     }
@@ -158,7 +158,7 @@ struct ClassificationTables {
       func f(_ x: Double?) -> String { x.map { $0.isNaN ? "" : String(format: "%.2f", $0) } ?? "" }
       out +=
         [
-          config.dataset.name, config.method, name, "\(c.done)", "\(c.planned)",
+          config.dataset.name, TableText.csvField(config.method), name, "\(c.done)", "\(c.planned)",
           c.done == c.planned && c.planned > 0 ? "yes" : "no", f(c.mean), f(c.std), f(p?.mean),
           f(p?.std), f(p.map { c.mean - $0.mean }),
           projection(name, config).map { String(format: "%.2f", $0.seconds / 3600) } ?? "",
@@ -201,7 +201,8 @@ struct ClassificationTables {
         } ?? "–"
       if paperSignificance(dataset, config.method)?.bold == true { paperText = "**\(paperText)**" }
       if let reason = skipped[dataset] {
-        out += "| \(dataset) | \(config.method) | \(reason) | 0/? | | \(paperText) | |\n"
+        out +=
+          "| \(dataset) | \(TableText.markdownCell(config.method)) | \(reason) | 0/? | | \(paperText) | |\n"
         continue
       }
       let c = cell(name)
@@ -222,7 +223,7 @@ struct ClassificationTables {
         }
       }
       out +=
-        "| \(dataset) | \(config.method) | \(ours) | \(c.done)/\(c.planned) | \(left) | \(paperText) | \(delta) |\n"
+        "| \(dataset) | \(TableText.markdownCell(config.method)) | \(ours) | \(c.done)/\(c.planned) | \(left) | \(paperText) | \(delta) |\n"
     }
     out += markAgreement()
     out += focusRanking()

@@ -61,7 +61,7 @@ struct ResultTables {
     for cell in cells {
       for r in runs(cell) {
         out +=
-          "\(r.config),\(r.dataset),\(r.method),\(r.seed),\(f(r.nmi)),\(f(r.completeness)),\(f(r.homogeneity)),\(f(r.accuracy)),"
+          "\(r.config),\(r.dataset),\(TableText.csvField(r.method)),\(r.seed),\(f(r.nmi)),\(f(r.completeness)),\(f(r.homogeneity)),\(f(r.accuracy)),"
           + lossNames.map { r.finalLosses[$0].map { "\($0)" } ?? "" }.joined(separator: ",")
           + (lossNames.isEmpty ? "" : ",")
           + "\(r.iterations),\(String(format: "%.2f", r.seconds)),\(r.threads),\(r.configSHA256),"
@@ -83,7 +83,8 @@ struct ResultTables {
       let paperFields =
         p.map { "\(f($0.nmiMean)),\(f($0.nmiStd)),\(f($0.csMean)),\(f($0.csStd))" } ?? ",,,"
       if let reason = skipped[dataset] {
-        out += "\(cell.config),\(dataset),\(method),0,,,,,,,,,,\(paperFields),\(reason)\n"
+        out +=
+          "\(cell.config),\(dataset),\(TableText.csvField(method)),0,,,,,,,,,,\(paperFields),\(reason)\n"
         continue
       }
       let r = runs(cell)
@@ -95,7 +96,7 @@ struct ResultTables {
       let status =
         r.count == spec.seeds.count ? "complete" : "incomplete: \(r.count)/\(spec.seeds.count) runs"
       out +=
-        "\(cell.config),\(dataset),\(method),\(r.count),\(f(nmi.mean)),\(f(nmi.std)),\(f(cs.mean)),\(f(cs.std)),"
+        "\(cell.config),\(dataset),\(TableText.csvField(method)),\(r.count),\(f(nmi.mean)),\(f(nmi.std)),\(f(cs.mean)),\(f(cs.std)),"
         + "\(f(hom.mean)),\(f(hom.std)),\(f(acc.mean)),\(f(acc.std)),\(String(format: "%.2f", secs.mean)),"
         + "\(paperFields),\(status)\n"
     }
@@ -112,7 +113,7 @@ struct ResultTables {
     out += "|---|---|---|---|---|---|---|---|---|---|---|\n"
     var footnotes = Set<String>()
     for cell in cells {
-      let (dataset, method) = (cell.dataset, cell.label)
+      let (dataset, method) = (cell.dataset, TableText.markdownCell(cell.label))
       let p = published(cell.dataset, cell.method)
       let name = dataset.prefix(1).uppercased() + dataset.dropFirst()
       let k = p.map { "\($0.k)" } ?? ""
@@ -160,11 +161,7 @@ struct ResultTables {
     DataManifest.substitutes.first { $0.substitute.hasSuffix("/" + featureFile) }?.note
   }
 
-  /// A CSV field, quoted when it holds a comma, a quote or a line break.
-  private func csvField(_ text: String) -> String {
-    guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
-    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-  }
+  private func csvField(_ text: String) -> String { TableText.csvField(text) }
 
   private func f(_ x: Double) -> String { x.isNaN ? "" : String(format: "%.6f", x) }
   private func f3(_ x: Double) -> String { String(format: "%.3f", x) }

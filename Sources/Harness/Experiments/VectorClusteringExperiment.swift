@@ -261,9 +261,9 @@ public struct VectorClusteringExperiment: Sendable {
     for r in results {
       out +=
         [
-          r.config, r.dataset, r.method, "\(r.seed)", f(r.seen), f(r.unseen),
+          r.config, r.dataset, TableText.csvField(r.method), "\(r.seed)", f(r.seen), f(r.unseen),
           r.finalLoss.map { String(format: "%.6f", $0) } ?? "", String(format: "%.1f", r.seconds),
-          "\(r.threads)", r.configSHA256, r.gitCommit, r.dataSHA256, "\"\(r.cpuModel)\"",
+          "\(r.threads)", r.configSHA256, r.gitCommit, r.dataSHA256, TableText.csvField(r.cpuModel),
         ].joined(separator: ",") + "\n"
     }
     return out
@@ -293,14 +293,14 @@ public struct VectorClusteringExperiment: Sendable {
       let config = configs[name]!
       if let reason = skipped[config.dataset] {
         out +=
-          "| \(config.dataset) | \(config.method) | 0/\(spec.seeds.count) | \(reason) |||||||\n"
+          "| \(config.dataset) | \(TableText.markdownCell(config.method)) | 0/\(spec.seeds.count) | \(reason) |||||||\n"
         continue
       }
       let runs = results.filter { $0.config == name }
       let seen = runs.map(\.seen)
       let unseen = runs.compactMap(\.unseen)
       out +=
-        "| \(config.dataset) | \(config.method) | \(runs.count)/\(spec.seeds.count) | "
+        "| \(config.dataset) | \(TableText.markdownCell(config.method)) | \(runs.count)/\(spec.seeds.count) | "
         + "\(cell(seen.map(\.accuracy))) | \(cell(seen.map(\.nmi))) (\(cell(seen.map(\.geometricNMI)))) | "
         + "\(cell(seen.map(\.ari))) | \(cell(unseen.map(\.accuracy))) | "
         + "\(cell(unseen.map(\.nmi))) (\(cell(unseen.map(\.geometricNMI)))) | \(cell(unseen.map(\.ari))) |\n"
