@@ -122,4 +122,29 @@ final class TotalVariationOpTests: XCTestCase {
       }
     }
   }
+
+  /// The pullback visits each unordered pair once; it must equal, bit for
+  /// bit, the per-row loop it replaced (row i summing its terms in
+  /// increasing j), so earlier runs stay reproducible.
+  func testDensePairwiseGradientEqualsThePerRowLoopBitForBit() {
+    let (n, c) = (13, 19)  // two 8-lane blocks and a tail of 3
+    var values = TestData.matrix(n, c, seed: 5, range: -1...1)
+    values[3, 4] = values[7, 4]  // a tie: sign 0
+    let weights = TestData.matrix(n, n, seed: 9, range: -1...1)
+    let tape = Tape()
+    let x = tape.parameter(Parameter(name: "x", value: values))
+    let loss = sum(pairwiseL1Distances(x) * tape.constant(weights))
+    let gradient = tape.gradients(of: loss)[x]!
+    var expected = Matrix(rows: n, columns: c)
+    for i in 0..<n {
+      for j in 0..<n where j != i {
+        let weight = weights[i, j] + weights[j, i]
+        for k in 0..<c {
+          let diff = values[i, k] - values[j, k]
+          expected[i, k] += diff > 0 ? weight : (diff < 0 ? -weight : 0)
+        }
+      }
+    }
+    XCTAssertEqual(gradient, expected)
+  }
 }
