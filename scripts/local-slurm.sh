@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real one-node Slurm on this machine, for tests: munged, slurmctld and
 # slurmd from Debian's slurm-wlm and munge, configured in a directory of
-# their own (nothing under /etc is changed).
+# their own (the packages' files under /etc are not used).
 #
 #   scripts/local-slurm.sh start    install the packages if missing, write the
 #                                   configuration, start the daemons, wait
@@ -18,7 +18,9 @@
 set -euo pipefail
 
 DIR=${GPOOL_SLURM_DIR:-/tmp/gpool-slurm}
-CPUS=${GPOOL_SLURM_CPUS:-2}
+# At most 2 CPUs, and no more than this machine has (a node with more CPUs
+# than its machine would stay drained).
+CPUS=${GPOOL_SLURM_CPUS:-$(( $(nproc) < 2 ? $(nproc) : 2 ))}
 CONF=$DIR/slurm.conf
 SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
 
@@ -32,10 +34,10 @@ install_packages() {
   done
   [ -z "$missing" ] && return 0
   say "installing$missing"
-  # Debian's maintainer scripts would start the daemons with the system
-  # configuration; a policy file stops that (the daemons started below use ours).
+  # The packages' own services (if the machine runs systemd) use /etc/slurm and
+  # /etc/munge; the daemons started below use this script's directory only.
   $SUDO apt-get update -q >&2 || cannot_run "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing >&2 \
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2 \
     || cannot_run "apt-get install$missing failed"
 }
 

@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 GPOOL=$(realpath "${1:-.build/release/gpool}")
 W=$(mktemp -d /tmp/gpool-test-slurm.XXXXXX)
 export GPOOL_SLURM_DIR=${GPOOL_SLURM_DIR:-/tmp/gpool-slurm}
+unset GPOOL_THREADS  # both sides run with --threads 1
 T0=$(date +%s)
 
 say() { echo "test-slurm [$(( $(date +%s) - T0 )) s]: $*"; }
@@ -57,13 +58,13 @@ config() {  # name, method, maximum epochs, pooling layer JSON (or empty)
 EOF
 }
 config nopool "No-pool" 4 ""
-config mincut "MinCutPool" ${SWEEP_EPOCHS:-25} '{"type": "mincut", "k_ratio": 0.5, "mlp_hidden": [8], "l2": 0.0001},'
+config mincut "MinCutPool" ${SWEEP_EPOCHS:-40} '{"type": "mincut", "k_ratio": 0.5, "mlp_hidden": [8], "l2": 0.0001},'
 cat > "$W/Experiments/sweep/experiment.json" <<EOF
 {"name": "sweep", "title": "Slurm backend test sweep", "seeds": [0],
  "configs": ["Configs/nopool.json", "Configs/mincut.json"]}
 EOF
 SUBMIT=("$GPOOL" reproduce sweep --root "$W" --data-dir "$W/data" --output "$W/slurm"
-  --backend slurm --max-parallel 2 --time 00:30:00)
+  --backend slurm --max-parallel 2 --time 00:30:00 --threads 1)
 
 # --- dry run: a script, nothing submitted ----------------------------------
 "${SUBMIT[@]}" --dry-run > "$W/dry-run.txt" 2>/dev/null
@@ -142,7 +143,7 @@ COLLECTED_AT=$(date +%s.%N)
 say "collected: 6/6 runs; the 5 finished records are byte-identical (not recomputed)"
 
 # --- the local runner on the same runs ------------------------------------
-"$GPOOL" reproduce sweep --root "$W" --data-dir "$W/data" --output "$W/local" --jobs 2 \
+"$GPOOL" reproduce sweep --root "$W" --data-dir "$W/data" --output "$W/local" --jobs 2 --threads 1 \
   > "$W/local.txt" 2>&1 || fail "local run failed: $(cat "$W/local.txt")"
 # Everything but the wall time of each run must agree.
 drop_seconds() {

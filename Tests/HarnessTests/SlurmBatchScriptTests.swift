@@ -70,8 +70,12 @@ final class SlurmBatchScriptTests: XCTestCase {
       XCTAssertEqual(error as? SlurmError, .notInstalled(command: "sbatch"))
       XCTAssertTrue("\(error)".contains("scripts/local-slurm.sh start"), "\(error)")
     }
-    // Without squeue/sacct the states are unknown, not an error.
-    XCTAssertEqual(client.arrayTaskStates(jobIDs: ["1"]), [:])
+    // Without squeue/sacct the states are unknown to collect, but an error
+    // to a submission deciding what is already queued.
+    XCTAssertEqual(try client.arrayTaskStates(jobIDs: ["1"]), [:])
+    XCTAssertThrowsError(try client.arrayTaskStates(jobIDs: ["1"], strict: true)) {
+      XCTAssertEqual($0 as? SlurmError, .notInstalled(command: "squeue"))
+    }
     XCTAssertNil(client.accountingStates(jobID: "1"))
   }
 

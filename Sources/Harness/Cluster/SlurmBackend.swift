@@ -70,17 +70,26 @@ public struct SlurmBackend: Sendable {
     if !dryRun, client.locate("sbatch") == nil {
       throw SlurmError.notInstalled(command: "sbatch")
     }
+    // One submission at a time per output directory: the log is read,
+    // extended and written back below.
+    let lock = try SubmissionLock(path: "\(directory)/submissions.lock", dryRun: dryRun)
+    defer { lock.release() }
+    // The queue is asked before planning, so that a task finishing in
+    // between is found done by the plan rather than submitted again; a
+    // failing `squeue` stops the submission (it could duplicate every run).
+    let submissions = try Self.submissions(in: directory)
+    let active = try activeRuns(submissions: submissions)
     let sink = PendingRuns()
     var outcome = SubmitOutcome()
     outcome.skipped = try template.makeRunner(scope: .plan(sink), log: log).run()
-    let submissions = try Self.submissions(in: directory)
-    let active = activeRuns(submissions: submissions)
     var runs = sink.runs
     outcome.alreadyQueued = runs.map(\.id).filter(active.contains)
     runs.removeAll { active.contains($0.id) }
     guard !runs.isEmpty else { return outcome }
 
-    let stamp = Self.timestamp()
+    // Unique per submission, so that no queued array's task list is ever
+    // overwritten (a task reads its run by index).
+    let stamp = Self.timestamp() + "-" + UUID().uuidString.prefix(8).lowercased()
     let chunks = stride(from: 0, to: runs.count, by: SlurmBatchScript.maximumArraySize).map {
       Array(runs[$0..<min($0 + SlurmBatchScript.maximumArraySize, runs.count)])
     }
@@ -172,7 +181,7 @@ public struct SlurmBackend: Sendable {
     let reasons = Dictionary(notLoaded.map { ($0.runID, $0.error) }) { a, _ in a }
     let missingIDs = sink.runs.map(\.id) + notLoaded.map(\.runID)
     let jobs = Set(missingIDs.compactMap { lastTask[$0]?.job }).sorted()
-    let queued = client.arrayTaskStates(jobIDs: jobs)
+    let queued = (try? client.arrayTaskStates(jobIDs: jobs)) ?? [:]
     var accounted: [String: String] = [:]
     for job in jobs { accounted.merge(client.accountingStates(jobID: job) ?? [:]) { a, _ in a } }
     let missing = missingIDs.map { id -> MissingRun in
@@ -192,10 +201,10 @@ public struct SlurmBackend: Sendable {
   }
 
   /// The run ids that queued or running array tasks of earlier submissions
-  /// will compute.
-  func activeRuns(submissions: [Submission]) -> Set<String> {
-    guard !submissions.isEmpty, client.locate("squeue") != nil else { return [] }
-    let states = client.arrayTaskStates(jobIDs: submissions.map(\.jobID))
+  /// will compute. Throws when `squeue` is missing or fails.
+  func activeRuns(submissions: [Submission]) throws -> Set<String> {
+    guard !submissions.isEmpty else { return [] }
+    let states = try client.arrayTaskStates(jobIDs: submissions.map(\.jobID), strict: true)
     var active = Set<String>()
     for submission in submissions {
       guard let list = try? ClusterTaskList.load(from: submission.taskList) else { continue }
@@ -235,6 +244,30 @@ public struct SlurmBackend: Sendable {
     let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
     return text.split(whereSeparator: \.isNewline).last.map {
       $0.trimmingCharacters(in: .whitespaces)
+    }
+  }
+}
+
+/// An exclusive lock (flock(2)) on a file beside the submission log, held
+/// while a submission plans and records its jobs. A dry run takes none.
+final class SubmissionLock {
+  private var descriptor: Int32 = -1
+
+  init(path: String, dryRun: Bool) throws {
+    guard !dryRun else { return }
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    descriptor = open(path, O_CREAT | O_RDWR, 0o644)
+    guard descriptor >= 0, flock(descriptor, LOCK_EX) == 0 else {
+      throw SlurmError.invalid("cannot lock \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  func release() {
+    if descriptor >= 0 {
+      flock(descriptor, LOCK_UN)
+      close(descriptor)
+      descriptor = -1
     }
   }
 }

@@ -95,11 +95,12 @@ public struct SlurmBatchScript: Sendable {
     var lines = [
       "#!/bin/bash",
       "# Written by gpool: one array task per run; task i runs run i of the task list.",
-      "#SBATCH --job-name=\(jobName)",
+      "#SBATCH --job-name=\(String(jobName.map { $0.isWhitespace ? "_" : $0 }))",
       "#SBATCH --array=\(array)",
       "#SBATCH --ntasks=1",
       "#SBATCH --cpus-per-task=\(resources.cpusPerTask)",
-      "#SBATCH --output=\(logDirectory)/%A_%a.out",
+      // sbatch expands %-patterns in the path; a literal % is written %%.
+      "#SBATCH --output=\(logDirectory.replacingOccurrences(of: "%", with: "%%"))/%A_%a.out",
       "#SBATCH --chdir=\(workingDirectory)",
     ]
     if let partition = resources.partition { lines.append("#SBATCH --partition=\(partition)") }

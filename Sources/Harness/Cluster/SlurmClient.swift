@@ -39,14 +39,22 @@ public struct SlurmClient: Sendable {
   /// The state of every array task of the jobs `jobIDs` that the controller
   /// still knows (queued, running, or recently ended: `squeue -t all`
   /// lists finished jobs for `MinJobAge` seconds), keyed "JOB_INDEX". A job
-  /// the controller no longer knows is absent, not an error.
-  public func arrayTaskStates(jobIDs: [String]) -> [String: String] {
+  /// the controller no longer knows ("Invalid job id") is absent. With
+  /// `strict`, any other failure (or a missing `squeue`) throws: a caller
+  /// deciding what to resubmit must not take "unknown" for "not queued".
+  public func arrayTaskStates(jobIDs: [String], strict: Bool = false) throws -> [String: String] {
     var states: [String: String] = [:]
-    for job in Set(jobIDs) {
-      guard
-        let output = try? run(
+    for job in Set(jobIDs).sorted() {
+      let output: String
+      do {
+        output = try run(
           "squeue", ["--noheader", "--array", "--states=all", "--jobs=\(job)", "--format=%i %T"])
-      else { continue }
+      } catch SlurmError.failed(_, _, let message) where message.contains("Invalid job id") {
+        continue
+      } catch {
+        if strict { throw error }
+        continue
+      }
       for line in output.split(separator: "\n") {
         let fields = line.split(separator: " ")
         if fields.count == 2 { states[String(fields[0])] = String(fields[1]) }
@@ -80,14 +88,22 @@ public struct SlurmClient: Sendable {
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let output = Pipe()
-    let errors = Pipe()
+    // Standard error goes to a file: reading two pipes one after the other
+    // could block the child on the second one's full buffer.
+    let errorPath = NSTemporaryDirectory() + "gpool-slurm-\(UUID().uuidString).err"
+    defer { try? FileManager.default.removeItem(atPath: errorPath) }
+    guard FileManager.default.createFile(atPath: errorPath, contents: nil),
+      let errors = FileHandle(forWritingAtPath: errorPath)
+    else {
+      throw SlurmError.invalid("cannot create \(errorPath)")
+    }
     process.standardOutput = output
     process.standardError = errors
     try process.run()
-    // Read before waiting, so a full pipe cannot block the child.
     let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    try? errors.close()
+    let err = FileManager.default.contents(atPath: errorPath) ?? Data()
     guard process.terminationStatus == 0 else {
       throw SlurmError.failed(
         command: ([command] + arguments).joined(separator: " "),

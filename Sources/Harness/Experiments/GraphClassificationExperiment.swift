@@ -158,7 +158,13 @@ public struct GraphClassificationExperiment: Sendable {
       write: write, log: log)
     queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
     queue.scope = scope
-    if case .single(let id) = scope, let reason = skipped.values.sorted().first {
+    if case .single(let id) = scope,
+      // The run's own config: the longest name the id starts with (an
+      // overlapping name selected along with it does not count).
+      let own = configs.map({ (Self.configName(of: $0.path), $0.config) })
+        .filter({ id.hasPrefix($0.0 + "-split") }).max(by: { $0.0.count < $1.0.count }),
+      let reason = skipped[own.1.dataset.name]
+    {
       return [(runID: id, error: reason)]  // its config's dataset could not be loaded
     }
     try scope.check(runIDs: items.map(\.runID), experiment: spec.name)

@@ -193,7 +193,12 @@ public struct NodeClusteringExperiment: Sendable {
 
     // A run that could not be done (its data is missing) is reported like a
     // failed one, so the caller's exit status tells.
-    let skippedRuns = items.filter { datasets[DatasetKey($0.config.dataset).id] == nil }.map {
+    // Runs not done because their data is missing (selected, without a record).
+    let stored = queue.storedIDs()
+    let skippedRuns = items.filter { item in
+      datasets[DatasetKey(item.config.dataset).id] == nil && !stored.contains(item.runID)
+        && (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+    }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
     }
     guard scope.writesTables else {

@@ -84,7 +84,7 @@ struct ResultTables {
         p.map { "\(f($0.nmiMean)),\(f($0.nmiStd)),\(f($0.csMean)),\(f($0.csStd))" } ?? ",,,"
       if let reason = skipped[dataset] {
         out +=
-          "\(cell.config),\(dataset),\(TableText.csvField(method)),0,,,,,,,,,,\(paperFields),\(reason)\n"
+          "\(cell.config),\(dataset),\(TableText.csvField(method)),0,,,,,,,,,,\(paperFields),\(TableText.csvField(reason))\n"
         continue
       }
       let r = runs(cell)

@@ -116,8 +116,16 @@ struct RunQueue<Item: QueueItem>: Sendable {
     let costs = ordered.map(cost)
 
     // What a killed earlier run left behind (temporary files of dead processes).
+    // Not where Slurm tasks may be writing: their process ids belong to
+    // other machines and would look dead here.
+    let clusterTasksMayWrite = FileManager.default.fileExists(
+      atPath: "\(outputDirectory)/slurm/submissions.json")
+    if scope.cleansStaleTemporaries && clusterTasksMayWrite {
+      log("note: \(outputDirectory) has Slurm submissions; leftover temporary files are kept")
+    }
     let stale =
-      scope.cleansStaleTemporaries ? AtomicFile.removeStaleTemporaries(in: outputDirectory) : []
+      scope.cleansStaleTemporaries && !clusterTasksMayWrite
+      ? AtomicFile.removeStaleTemporaries(in: outputDirectory) : []
     if !stale.isEmpty {
       log("removed \(stale.count) temporary file(s) left by an interrupted earlier run")
     }

@@ -104,6 +104,8 @@ public struct VectorClusteringExperiment: Sendable {
     let x = NeuNcutTraining.normalizedRows(data.features)
     var random = RandomSource(seed: UInt64(seed))
     if let baseline = config.baseline {
+      // Checked before the clustering, which may take minutes.
+      let trainCount = config.usesPredefinedSplit ? try predefinedTrainCount(of: data) : nil
       let labels: [Int]
       if baseline.type == "kmeans" {
         labels =
@@ -116,12 +118,11 @@ public struct VectorClusteringExperiment: Sendable {
           adjacency: graph, clusters: data.classCount, kmeansRestarts: baseline.restarts,
           random: &random)
       }
-      guard config.usesPredefinedSplit else {
+      guard let count = trainCount else {
         return (VectorClusteringScores(predicted: labels, truth: data.labels), nil, nil)
       }
       // The same clustering of every sample, scored on each split's rows:
       // how much harder the test split is for a method that saw it all.
-      let count = try predefinedTrainCount(of: data)
       func scores(_ rows: Range<Int>) -> VectorClusteringScores {
         VectorClusteringScores(
           predicted: rows.map { labels[$0] }, truth: rows.map { data.labels[$0] })
@@ -220,7 +221,12 @@ public struct VectorClusteringExperiment: Sendable {
           + formatDuration(result.seconds)
       )
     }
-    let skippedRuns = items.filter { datasets[$0.config.dataset] == nil }.map {
+    // Runs not done because their data is missing (selected, without a record).
+    let stored = queue.storedIDs()
+    let skippedRuns = items.filter { item in
+      datasets[item.config.dataset] == nil && !stored.contains(item.runID)
+        && (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+    }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset] ?? "skipped")
     }
     guard scope.writesTables else {

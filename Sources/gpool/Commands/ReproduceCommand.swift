@@ -35,6 +35,9 @@ struct ReproduceCommand: ParsableCommand {
 
   func validate() throws {
     if cluster.backend == .local { try options.validateLocalThreads() }
+    if cluster.backend == .slurm, options.jobs != nil {
+      throw ValidationError("--jobs has no effect with --backend slurm; use --max-parallel.")
+    }
   }
 
   @Option(

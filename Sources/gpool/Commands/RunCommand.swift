@@ -43,6 +43,9 @@ struct RunCommand: ParsableCommand {
 
   func validate() throws {
     if cluster.backend == .local { try options.validateLocalThreads() }
+    if cluster.backend == .slurm, options.jobs != nil {
+      throw ValidationError("--jobs has no effect with --backend slurm; use --max-parallel.")
+    }
     _ = try parsedSeeds()
     guard FileManager.default.fileExists(atPath: config) else {
       throw ValidationError("config file \(config) does not exist.")
