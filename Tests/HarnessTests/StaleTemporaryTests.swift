@@ -38,4 +38,47 @@ final class StaleTemporaryTests: XCTestCase {
         FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path), file)
     }
   }
+
+  private struct NoRun: QueueItem {
+    var runID: String { "none" }
+    var configName: String { "none" }
+  }
+
+  private struct NoRecord: RecordedRun {
+    var configSHA256: String
+  }
+
+  /// Where Slurm tasks may be writing (the output has a submission log), a
+  /// local run keeps leftover temporary files: the process ids in their
+  /// names belong to other machines.
+  func testALocalRunKeepsTemporariesWhereSlurmTasksMayWrite() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "gpool-stale-slurm-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("runs"), withIntermediateDirectories: true)
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/bin/true")
+    try child.run()
+    child.waitUntilExit()
+    let temporary = directory.appendingPathComponent(
+      "runs/a.json.tmp-\(child.processIdentifier)-0F2C")
+    let queue = RunQueue<NoRun>(
+      outputDirectory: directory.path, jobs: 1, force: false, progressStyle: .lines,
+      write: { _ in }, log: { _ in })
+    func runNothing() throws {
+      _ = try queue.execute([NoRun](), label: { _ in "" }, cost: { _ in 1 }) { _, _ in
+        (record: NoRecord(configSHA256: ""), summary: "")
+      }
+    }
+    XCTAssertTrue(FileManager.default.createFile(atPath: temporary.path, contents: Data()))
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("slurm"), withIntermediateDirectories: true)
+    try Data("[]".utf8).write(to: directory.appendingPathComponent("slurm/submissions.json"))
+    try runNothing()
+    XCTAssertTrue(FileManager.default.fileExists(atPath: temporary.path))
+    try FileManager.default.removeItem(at: directory.appendingPathComponent("slurm"))
+    try runNothing()
+    XCTAssertFalse(FileManager.default.fileExists(atPath: temporary.path))
+  }
 }
