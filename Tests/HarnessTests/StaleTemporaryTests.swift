@@ -67,9 +67,9 @@ final class StaleTemporaryTests: XCTestCase {
       outputDirectory: directory.path, jobs: 1, force: false, progressStyle: .lines,
       write: { _ in }, log: { _ in })
     func runNothing() throws {
-      _ = try queue.execute([NoRun](), label: { _ in "" }, cost: { _ in 1 }) { _, _ in
-        (record: NoRecord(configSHA256: ""), summary: "")
-      }
+      _ = try queue.execute(
+        [NoRun](), label: { _ in "" }, cost: { _ in 1 },
+        run: { _, _ in (record: NoRecord(configSHA256: ""), summary: "") })
     }
     XCTAssertTrue(FileManager.default.createFile(atPath: temporary.path, contents: Data()))
     try FileManager.default.createDirectory(
