@@ -6,18 +6,30 @@ import XCTest
 /// A SIGKILLed run leaves `*.tmp-PID…` files; the next run removes those of
 /// dead processes and keeps everything else.
 final class StaleTemporaryTests: XCTestCase {
-  func testTemporariesOfDeadProcessesAreRemovedOthersKept() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+  private var directory: URL!
+
+  override func setUpWithError() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "gpool-stale-\(UUID())")
-    defer { try? FileManager.default.removeItem(at: directory) }
     try FileManager.default.createDirectory(
       at: directory.appendingPathComponent("runs"), withIntermediateDirectories: true)
-    // A process id that is not running: a child that has exited and been reaped.
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: directory)
+  }
+
+  /// A process id that is not running: a child that has exited and been reaped.
+  private func deadProcessID() throws -> Int32 {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: "/bin/true")
     try child.run()
     child.waitUntilExit()
-    let dead = child.processIdentifier
+    return child.processIdentifier
+  }
+
+  func testTemporariesOfDeadProcessesAreRemovedOthersKept() throws {
+    let dead = try deadProcessID()
     XCTAssertFalse(AtomicFile.processExists(dead))
     let live = ProcessInfo.processInfo.processIdentifier
     let files = [
@@ -52,17 +64,7 @@ final class StaleTemporaryTests: XCTestCase {
   /// local run keeps leftover temporary files: the process ids in their
   /// names belong to other machines.
   func testALocalRunKeepsTemporariesWhereSlurmTasksMayWrite() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "gpool-stale-slurm-\(UUID())")
-    defer { try? FileManager.default.removeItem(at: directory) }
-    try FileManager.default.createDirectory(
-      at: directory.appendingPathComponent("runs"), withIntermediateDirectories: true)
-    let child = Process()
-    child.executableURL = URL(fileURLWithPath: "/bin/true")
-    try child.run()
-    child.waitUntilExit()
-    let temporary = directory.appendingPathComponent(
-      "runs/a.json.tmp-\(child.processIdentifier)-0F2C")
+    let temporary = directory.appendingPathComponent("runs/a.json.tmp-\(try deadProcessID())-0F2C")
     let queue = RunQueue<NoRun>(
       outputDirectory: directory.path, jobs: 1, force: false, progressStyle: .lines,
       write: { _ in }, log: { _ in })
