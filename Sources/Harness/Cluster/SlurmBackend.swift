@@ -174,10 +174,9 @@ public struct SlurmBackend: Sendable {
     let sink = PendingRuns()
     let unavailable = try template.makeRunner(scope: .collect(sink), log: log).run()
     // Runs (or, for graph classification, configs) whose data cannot be
-    // loaded here are not pending to the runner, but they are not done.
-    let notLoaded = unavailable.filter {
-      !FileManager.default.fileExists(atPath: "\(outputDirectory)/runs/\($0.runID).json")
-    }
+    // loaded here are not pending to the runner, but they are not done (the
+    // runner reports only those without a record).
+    let notLoaded = unavailable
     let reasons = Dictionary(notLoaded.map { ($0.runID, $0.error) }) { a, _ in a }
     let missingIDs = sink.runs.map(\.id) + notLoaded.map(\.runID)
     let jobs = Set(missingIDs.compactMap { lastTask[$0]?.job }).sorted()

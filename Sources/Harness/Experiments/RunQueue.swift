@@ -37,12 +37,17 @@ struct RunQueue<Item: QueueItem>: Sendable {
   /// Where the record of run `id` lives.
   func recordPath(_ id: String) -> String { "\(outputDirectory)/runs/\(id).json" }
 
+  /// Where a record of run `id` may be: here, then in each reused directory.
+  func recordPaths(_ id: String) -> [String] {
+    [recordPath(id)] + reusedDirectories.map { "\($0)/runs/\(id).json" }
+  }
+
   /// The stored record of run `id`, if one was written and decodes (a file
   /// that does not decode counts as absent, so the run is recomputed).
   /// Looks in this experiment's `runs/` first, then in each reused
   /// directory's.
   func storedRecord<Record: RecordedRun>(_ id: String, as type: Record.Type) -> Record? {
-    for path in [recordPath(id)] + reusedDirectories.map({ "\($0)/runs/\(id).json" }) {
+    for path in recordPaths(id) {
       if let data = FileManager.default.contents(atPath: path),
         let record = try? JSONDecoder().decode(Record.self, from: data)
       {
@@ -103,9 +108,7 @@ struct RunQueue<Item: QueueItem>: Sendable {
       if selected.isEmpty {
         // Not pending: done already, or not runnable here (the runner
         // reports why, e.g. its dataset is missing).
-        let done = ([outputDirectory] + reusedDirectories).contains {
-          FileManager.default.fileExists(atPath: "\($0)/runs/\(id).json")
-        }
+        let done = recordPaths(id).contains { FileManager.default.fileExists(atPath: $0) }
         if done { log("\(id): already done (its record exists); nothing to run") }
         return []
       }

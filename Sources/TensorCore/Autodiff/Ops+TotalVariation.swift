@@ -140,10 +140,9 @@ public func columnOrderStatistic(_ a: Variable, rankFromTop rank: Int) -> Variab
 /// D_ij = ‖x_i − x_j‖₁ for every pair of rows of X (N×C), as an N×N matrix
 /// (the dense form of `pairwiseL1Distance`, for pooled graphs whose every
 /// pair of nodes is an edge). Pullback: ∂x_i = Σ_j (G_ij + G_ji)·sign(x_i −
-/// x_j), accumulated row by row (each row reads the others and writes only
-/// itself), both in 8-lane SIMD (the forward sums 8 partial sums, so its
-/// rounding differs from a sequential loop by a few ulps). Cost O(N²·C)
-/// forward and backward.
+/// x_j), each unordered pair visited once; both in 8-lane SIMD (the forward
+/// sums 8 partial sums, so its rounding differs from a sequential loop by a
+/// few ulps). Cost O(N²·C/2) each way.
 public func pairwiseL1Distances(_ a: Variable) -> Variable {
   let x = a.value
   let (n, c) = (x.rows, x.columns)
