@@ -96,3 +96,40 @@ final class TapeLifetimeTests: XCTestCase {
     XCTAssertNil(released, "the tape outlived its variables (a reference cycle)")
   }
 }
+
+/// `rows` adds its gradient in place into the sliced input's gradient
+/// (no batch-sized zero matrix per slice); the sum must be what the
+/// zero-padded pullbacks gave, also when the input has other uses.
+final class RowSliceGradientTests: XCTestCase {
+  func testSlicesOfABatchSumIntoItsGradient() {
+    let values = TestData.matrix(7, 3, seed: 13, range: -1...1)
+    let tape = Tape()
+    let x = tape.parameter(Parameter(name: "x", value: values))
+    let weights = TestData.matrix(7, 3, seed: 17, range: -1...1)
+    // Three slices (one of them twice, overlapping another) and a direct use.
+    let slices: [Range<Int>] = [0..<2, 2..<5, 5..<7, 1..<4]
+    var loss = sum(x * tape.constant(weights))
+    for (k, range) in slices.enumerated() {
+      loss = loss + sum(rows(x, range) * rows(x, range)) * Float(k + 1)
+    }
+    let gradient = tape.gradients(of: loss)[x]!
+    var expected = weights
+    for (k, range) in slices.enumerated() {
+      for i in range {
+        for j in 0..<3 { expected[i, j] += 2 * values[i, j] * Float(k + 1) }
+      }
+    }
+    for i in 0..<7 {
+      for j in 0..<3 { XCTAssertEqual(gradient[i, j], expected[i, j], accuracy: 1e-6) }
+    }
+  }
+
+  func testASliceOfAConstantRecordsNoGradient() {
+    let tape = Tape()
+    let constant = tape.constant(Matrix([[1, 2], [3, 4]]))
+    let p = tape.parameter(Parameter(name: "p", value: Matrix([[0.5, -1]])))
+    let gradients = tape.gradients(of: sum(rows(constant, 1..<2) * p))
+    XCTAssertNil(gradients[constant])
+    XCTAssertEqual(gradients[p], Matrix([[3, 4]]))
+  }
+}

@@ -17,8 +17,10 @@ public func gatherRows(_ a: Variable, _ indices: [Int]) -> Variable {
   }
 }
 
-/// Rows `range` of `a` (one graph of a batch); the pullback places G in
-/// those rows of a zero matrix. Cost O(|range|·C).
+/// Rows `range` of `a` (one graph of a batch); the backward pass adds G
+/// into those rows of the input's gradient in place (`Tape.recordRowSlice`),
+/// so slicing every graph of a batch costs O(batch) both ways.
+/// Cost O(|range|·C).
 public func rows(_ a: Variable, _ range: Range<Int>) -> Variable {
   let x = a.value
   precondition(
@@ -28,11 +30,7 @@ public func rows(_ a: Variable, _ range: Range<Int>) -> Variable {
   let out = Matrix(
     rows: range.count, columns: c,
     storage: Array(x.storage[(range.lowerBound * c)..<(range.upperBound * c)]))
-  return a.tape.record(out, inputs: [a]) { g, _ in
-    var d = Matrix(rows: x.rows, columns: c)
-    d.storage.replaceSubrange((range.lowerBound * c)..<(range.upperBound * c), with: g.storage)
-    return [d]
-  }
+  return a.tape.recordRowSlice(out, of: a, firstRow: range.lowerBound)
 }
 
 /// The rows of `parts` stacked in order (the pooled graphs of a batch);

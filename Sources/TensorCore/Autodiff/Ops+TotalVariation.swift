@@ -15,6 +15,11 @@
 ///   through Γ_ij: c_ij = δ a_ij g_iᵀ(x̃_i − x̃_j) / d_ij² when d_ij > ε (0
 ///                 when the ε floor is active), ∂x̃_i += c_ij sign(x̃_i − x̃_j),
 ///                 ∂x̃_j −= c_ij sign(x̃_i − x̃_j).
+/// The per-edge sums (d_ij forward, g_iᵀ(x̃_i − x̃_j) backward) run in
+/// column order, four edges of a row interleaved so that the additions of
+/// one edge do not wait on each other; the per-element updates are 8-lane
+/// SIMD in edge order. Both keep every addition of the plain per-edge loop
+/// in its order, so the result is bit-identical to it.
 /// Cost O(nnz(A)·C) forward and backward.
 public func totalVariationPropagation(
   _ x: Variable, adjacency a: SparseMatrix, delta: Float, epsilon: Float = 1e-3
@@ -29,62 +34,186 @@ public func totalVariationPropagation(
   var distance = [Float](repeating: 0, count: a.nonzeroCount)
   var gamma = [Float](repeating: 0, count: a.nonzeroCount)
   var y = xv
+  // The stored entries of row i other than the self-loop.
+  var neighbours: [Int] = []
   xv.storage.withUnsafeBufferPointer { xs in
     y.storage.withUnsafeMutableBufferPointer { ys in
+      let base = xs.baseAddress!
       for i in 0..<n {
-        let xi = xs.baseAddress! + i * c
+        let xi = base + i * c
         let yi = ys.baseAddress! + i * c
-        for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) {
-          let j = Int(a.columnIndices[p])
-          guard j != i else { continue }
-          let xj = xs.baseAddress! + j * c
-          var d: Float = 0
-          for k in 0..<c { d += Swift.abs(xi[k] - xj[k]) }
-          let floored = Swift.max(d, epsilon)
-          distance[p] = d
-          let weight = a.values[p] / floored
-          gamma[p] = weight
-          let scale = delta * weight
-          for k in 0..<c { yi[k] -= scale * (xi[k] - xj[k]) }
+        neighbours.removeAll(keepingCapacity: true)
+        for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) where Int(a.columnIndices[p]) != i
+        {
+          neighbours.append(p)
+        }
+        var q = 0
+        while q < neighbours.count {
+          let group = min(4, neighbours.count - q)
+          // Row t of the group (x̃_i itself pads a group of fewer than 4).
+          func source(_ t: Int) -> UnsafePointer<Float> {
+            t < group ? base + Int(a.columnIndices[neighbours[q + t]]) * c : xi
+          }
+          let d = sequentialL1Distances(
+            xi, source(0), source(1), source(2), source(3), columns: c)
+          for t in 0..<group {
+            let p = neighbours[q + t]
+            distance[p] = d[t]
+            let weight = a.values[p] / Swift.max(d[t], epsilon)
+            gamma[p] = weight
+            subtractScaledDifference(
+              from: yi, scale: delta * weight, xi, source(t), columns: c)
+          }
+          q += group
         }
       }
     }
   }
   return x.tape.record(y, inputs: [x]) { g, _ in
     var dx = g
+    var neighbours: [Int] = []
     xv.storage.withUnsafeBufferPointer { xs in
       g.storage.withUnsafeBufferPointer { gs in
         dx.storage.withUnsafeMutableBufferPointer { ds in
+          let base = xs.baseAddress!
+          let dBase = ds.baseAddress!
           for i in 0..<n {
-            let xi = xs.baseAddress! + i * c
+            let xi = base + i * c
             let gi = gs.baseAddress! + i * c
-            for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) {
-              let j = Int(a.columnIndices[p])
-              guard j != i else { continue }
-              let xj = xs.baseAddress! + j * c
-              let direct = delta * gamma[p]
-              var inner: Float = 0
-              for k in 0..<c {
-                let gk = gi[k]
-                ds[i * c + k] -= direct * gk
-                ds[j * c + k] += direct * gk
-                inner += gk * (xi[k] - xj[k])
+            let di = dBase + i * c
+            neighbours.removeAll(keepingCapacity: true)
+            for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1])
+            where Int(a.columnIndices[p]) != i {
+              neighbours.append(p)
+            }
+            var q = 0
+            while q < neighbours.count {
+              let group = min(4, neighbours.count - q)
+              func source(_ t: Int) -> UnsafePointer<Float> {
+                t < group ? base + Int(a.columnIndices[neighbours[q + t]]) * c : xi
               }
-              let d = distance[p]
-              guard d > epsilon else { continue }
-              let through = delta * a.values[p] * inner / (d * d)
-              for k in 0..<c {
-                let diff = xi[k] - xj[k]
-                let s: Float = diff > 0 ? through : (diff < 0 ? -through : 0)
-                ds[i * c + k] += s
-                ds[j * c + k] -= s
+              // g_iᵀ(x̃_i − x̃_j) reads no gradient, so all four come first.
+              let inner = sequentialInnerProducts(
+                gi, xi, source(0), source(1), source(2), source(3), columns: c)
+              for t in 0..<group {
+                let p = neighbours[q + t]
+                let dj = dBase + Int(a.columnIndices[p]) * c
+                applyDirect(delta * gamma[p], gradient: gi, to: di, dj, columns: c)
+                let d = distance[p]
+                guard d > epsilon else { continue }
+                let through = delta * a.values[p] * inner[t] / (d * d)
+                applySigned(through, xi, source(t), to: di, dj, columns: c)
               }
+              q += group
             }
           }
         }
       }
     }
     return [dx]
+  }
+}
+
+/// ‖x − y_t‖₁ for t = 0…3, each summed in column order, the four sums
+/// interleaved (independent chains, so the loop is not bound by the
+/// latency of one chain of additions).
+@inline(__always)
+private func sequentialL1Distances(
+  _ x: UnsafePointer<Float>, _ y0: UnsafePointer<Float>, _ y1: UnsafePointer<Float>,
+  _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>, columns c: Int
+) -> SIMD4<Float> {
+  var (d0, d1, d2, d3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+  for k in 0..<c {
+    let xk = x[k]
+    d0 += Swift.abs(xk - y0[k])
+    d1 += Swift.abs(xk - y1[k])
+    d2 += Swift.abs(xk - y2[k])
+    d3 += Swift.abs(xk - y3[k])
+  }
+  return SIMD4(d0, d1, d2, d3)
+}
+
+/// gᵀ(x − y_t) for t = 0…3, each summed in column order, interleaved.
+@inline(__always)
+private func sequentialInnerProducts(
+  _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ y0: UnsafePointer<Float>,
+  _ y1: UnsafePointer<Float>, _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>,
+  columns c: Int
+) -> SIMD4<Float> {
+  var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+  for k in 0..<c {
+    let (gk, xk) = (g[k], x[k])
+    s0 += gk * (xk - y0[k])
+    s1 += gk * (xk - y1[k])
+    s2 += gk * (xk - y2[k])
+    s3 += gk * (xk - y3[k])
+  }
+  return SIMD4(s0, s1, s2, s3)
+}
+
+/// y −= scale·(x − z) over `columns` floats.
+@inline(__always)
+private func subtractScaledDifference(
+  from y: UnsafeMutablePointer<Float>, scale: Float, _ x: UnsafePointer<Float>,
+  _ z: UnsafePointer<Float>, columns c: Int
+) {
+  let vectorEnd = c - c % 8
+  let s = SIMD8<Float>(repeating: scale)
+  var k = 0
+  while k < vectorEnd {
+    storeVector(loadVector(y + k) - s * (loadVector(x + k) - loadVector(z + k)), y + k)
+    k += 8
+  }
+  while k < c {
+    y[k] -= scale * (x[k] - z[k])
+    k += 1
+  }
+}
+
+/// d_i −= w·g, d_j += w·g over `columns` floats (d_i ≠ d_j).
+@inline(__always)
+private func applyDirect(
+  _ w: Float, gradient g: UnsafePointer<Float>, to di: UnsafeMutablePointer<Float>,
+  _ dj: UnsafeMutablePointer<Float>, columns c: Int
+) {
+  let vectorEnd = c - c % 8
+  let ws = SIMD8<Float>(repeating: w)
+  var k = 0
+  while k < vectorEnd {
+    let scaled = ws * loadVector(g + k)
+    storeVector(loadVector(di + k) - scaled, di + k)
+    storeVector(loadVector(dj + k) + scaled, dj + k)
+    k += 8
+  }
+  while k < c {
+    let scaled = w * g[k]
+    di[k] -= scaled
+    dj[k] += scaled
+    k += 1
+  }
+}
+
+/// d_i += sign(x − y)·w, d_j −= sign(x − y)·w over `columns` floats.
+@inline(__always)
+private func applySigned(
+  _ w: Float, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+  to di: UnsafeMutablePointer<Float>, _ dj: UnsafeMutablePointer<Float>, columns c: Int
+) {
+  let vectorEnd = c - c % 8
+  let ws = SIMD8<Float>(repeating: w)
+  var k = 0
+  while k < vectorEnd {
+    let signed = signTimes(loadVector(x + k) - loadVector(y + k), ws)
+    storeVector(loadVector(di + k) + signed, di + k)
+    storeVector(loadVector(dj + k) - signed, dj + k)
+    k += 8
+  }
+  while k < c {
+    let diff = x[k] - y[k]
+    let signed: Float = diff > 0 ? w : (diff < 0 ? -w : 0)
+    di[k] += signed
+    dj[k] -= signed
+    k += 1
   }
 }
 
@@ -140,86 +269,102 @@ public func columnOrderStatistic(_ a: Variable, rankFromTop rank: Int) -> Variab
 /// D_ij = ‖x_i − x_j‖₁ for every pair of rows of X (N×C), as an N×N matrix
 /// (the dense form of `pairwiseL1Distance`, for pooled graphs whose every
 /// pair of nodes is an edge). Pullback: ∂x_i = Σ_j (G_ij + G_ji)·sign(x_i −
-/// x_j), each unordered pair visited once; both in 8-lane SIMD (the forward
+/// x_j), each unordered pair visited once. Both in 8-lane SIMD; the forward
 /// sums 8 partial sums, so its rounding differs from a sequential loop by a
-/// few ulps). Cost O(N²·C/2) each way.
+/// few ulps. Register blocking (four rows j per load of x_i forward; a
+/// 16-column chunk of ∂x_i kept in registers across j backward) keeps each
+/// pair's and each element's order of additions, so it changes no bit.
+/// Cost O(N²·C/2) each way.
 public func pairwiseL1Distances(_ a: Variable) -> Variable {
   let x = a.value
   let (n, c) = (x.rows, x.columns)
-  let lanes = 8
-  let vectorEnd = c - c % lanes
   var out = Matrix(rows: n, columns: n)
   x.storage.withUnsafeBufferPointer { xs in
     out.storage.withUnsafeMutableBufferPointer { os in
+      let base = xs.baseAddress!
       for i in 0..<n {
-        let xi = xs.baseAddress! + i * c
-        for j in (i + 1)..<max(n, i + 1) {
-          let xj = xs.baseAddress! + j * c
-          var sum = SIMD8<Float>(repeating: 0)
-          let zero = SIMD8<Float>(repeating: 0)
-          var k = 0
-          while k < vectorEnd {
-            var diff =
-              UnsafeRawPointer(xi + k).loadUnaligned(as: SIMD8<Float>.self)
-              - UnsafeRawPointer(xj + k).loadUnaligned(as: SIMD8<Float>.self)
-            // |diff| with an in-place masked select (the generic
-            // pointwiseMax is not specialised here and cost 4x).
-            diff.replace(with: -diff, where: diff .< zero)
-            sum += diff
-            k += lanes
+        let xi = base + i * c
+        var j = i + 1
+        while j + 4 <= n {
+          let d = l1DistancesToFourRows(xi, base + j * c, columns: c)
+          for t in 0..<4 {
+            os[i * n + j + t] = d[t]
+            os[(j + t) * n + i] = d[t]
           }
-          var d = sum.sum()
-          while k < c {
-            d += Swift.abs(xi[k] - xj[k])
-            k += 1
-          }
+          j += 4
+        }
+        while j < n {
+          let d = l1Distance(xi, base + j * c, columns: c)
           os[i * n + j] = d
           os[j * n + i] = d
+          j += 1
         }
       }
     }
   }
   // Each unordered pair once: (i, j) adds sign(x_i − x_j)·w to row i and its
-  // negation to row j. Row i still receives its terms in increasing j (those
-  // of j < i while rows j < i are visited, then j > i), the order of a
-  // per-row loop, so the result is bit-identical to it at half the work.
+  // negation to row j. Every element still receives its terms in increasing
+  // j (those of j < i while rows j < i are visited, then j > i), the order
+  // of a per-row loop, so the result is bit-identical to it at half the work.
   return a.tape.record(out, inputs: [a]) { g, _ in
     var dx = Matrix(rows: n, columns: c)
+    let vectorEnd = c - c % 8
+    var weightStorage = [Float](repeating: 0, count: n)
     x.storage.withUnsafeBufferPointer { xs in
       g.storage.withUnsafeBufferPointer { gs in
         dx.storage.withUnsafeMutableBufferPointer { ds in
-          for i in 0..<n {
-            let xi = xs.baseAddress! + i * c
-            let di = ds.baseAddress! + i * c
-            for j in (i + 1)..<max(n, i + 1) {
-              let weight = gs[i * n + j] + gs[j * n + i]
-              guard weight != 0 else { continue }
-              let xj = xs.baseAddress! + j * c
-              let dj = ds.baseAddress! + j * c
-              let w = SIMD8<Float>(repeating: weight)
-              let zero = SIMD8<Float>(repeating: 0)
+          weightStorage.withUnsafeMutableBufferPointer { weightBuffer in
+            let weights = weightBuffer.baseAddress!
+            let base = xs.baseAddress!
+            let dBase = ds.baseAddress!
+            for i in 0..<n {
+              for j in (i + 1)..<max(n, i + 1) { weights[j] = gs[i * n + j] + gs[j * n + i] }
+              let xi = base + i * c
+              let di = dBase + i * c
               var k = 0
-              while k < vectorEnd {
-                let diff =
-                  UnsafeRawPointer(xi + k).loadUnaligned(as: SIMD8<Float>.self)
-                  - UnsafeRawPointer(xj + k).loadUnaligned(as: SIMD8<Float>.self)
-                var signed = zero
-                signed.replace(with: w, where: diff .> zero)
-                signed.replace(with: -w, where: diff .< zero)
-                let currentI = UnsafeRawPointer(di + k).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(di + k).storeBytes(
-                  of: currentI + signed, as: SIMD8<Float>.self)
-                let currentJ = UnsafeRawPointer(dj + k).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(dj + k).storeBytes(
-                  of: currentJ - signed, as: SIMD8<Float>.self)
-                k += lanes
+              while k + 16 <= vectorEnd {
+                var accumulated0 = loadVector(di + k)
+                var accumulated1 = loadVector(di + k + 8)
+                let xi0 = loadVector(xi + k)
+                let xi1 = loadVector(xi + k + 8)
+                for j in (i + 1)..<max(n, i + 1) where weights[j] != 0 {
+                  let w = SIMD8<Float>(repeating: weights[j])
+                  let xj = base + j * c + k
+                  let dj = dBase + j * c + k
+                  let signed0 = signTimes(xi0 - loadVector(xj), w)
+                  let signed1 = signTimes(xi1 - loadVector(xj + 8), w)
+                  accumulated0 += signed0
+                  accumulated1 += signed1
+                  storeVector(loadVector(dj) - signed0, dj)
+                  storeVector(loadVector(dj + 8) - signed1, dj + 8)
+                }
+                storeVector(accumulated0, di + k)
+                storeVector(accumulated1, di + k + 8)
+                k += 16
               }
-              while k < c {
-                let diff = xi[k] - xj[k]
-                let signed: Float = diff > 0 ? weight : (diff < 0 ? -weight : 0)
-                di[k] += signed
-                dj[k] -= signed
-                k += 1
+              if k < vectorEnd {
+                var accumulated = loadVector(di + k)
+                let xi0 = loadVector(xi + k)
+                for j in (i + 1)..<max(n, i + 1) where weights[j] != 0 {
+                  let dj = dBase + j * c + k
+                  let signed = signTimes(
+                    xi0 - loadVector(base + j * c + k), SIMD8<Float>(repeating: weights[j]))
+                  accumulated += signed
+                  storeVector(loadVector(dj) - signed, dj)
+                }
+                storeVector(accumulated, di + k)
+              }
+              guard vectorEnd < c else { continue }
+              for j in (i + 1)..<max(n, i + 1) where weights[j] != 0 {
+                let weight = weights[j]
+                let xj = base + j * c
+                let dj = dBase + j * c
+                for k in vectorEnd..<c {
+                  let diff = xi[k] - xj[k]
+                  let signed: Float = diff > 0 ? weight : (diff < 0 ? -weight : 0)
+                  di[k] += signed
+                  dj[k] -= signed
+                }
               }
             }
           }
@@ -228,4 +373,93 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
     }
     return [dx]
   }
+}
+
+/// ‖x − y‖₁ over `columns` floats: 8-lane partial sums, their sum, then
+/// the remaining columns in order.
+@inline(__always)
+private func l1Distance(
+  _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, columns c: Int
+) -> Float {
+  let vectorEnd = c - c % 8
+  var sum = SIMD8<Float>(repeating: 0)
+  var k = 0
+  while k < vectorEnd {
+    sum += absoluteValue(loadVector(x + k) - loadVector(y + k))
+    k += 8
+  }
+  var d = sum.sum()
+  while k < c {
+    d += Swift.abs(x[k] - y[k])
+    k += 1
+  }
+  return d
+}
+
+/// `l1Distance(x, y_t)` for the four consecutive rows y_0…y_3 starting at
+/// `y` (stride `columns`), sharing each load of x; each result is computed
+/// exactly as `l1Distance` computes it.
+@inline(__always)
+private func l1DistancesToFourRows(
+  _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, columns c: Int
+) -> SIMD4<Float> {
+  let vectorEnd = c - c % 8
+  var sum0 = SIMD8<Float>(repeating: 0)
+  var sum1 = sum0
+  var sum2 = sum0
+  var sum3 = sum0
+  var k = 0
+  while k < vectorEnd {
+    let xk = loadVector(x + k)
+    sum0 += absoluteValue(xk - loadVector(y + k))
+    sum1 += absoluteValue(xk - loadVector(y + c + k))
+    sum2 += absoluteValue(xk - loadVector(y + 2 * c + k))
+    sum3 += absoluteValue(xk - loadVector(y + 3 * c + k))
+    k += 8
+  }
+  var d = SIMD4<Float>(sum0.sum(), sum1.sum(), sum2.sum(), sum3.sum())
+  while k < c {
+    let xk = x[k]
+    d[0] += Swift.abs(xk - y[k])
+    d[1] += Swift.abs(xk - y[c + k])
+    d[2] += Swift.abs(xk - y[2 * c + k])
+    d[3] += Swift.abs(xk - y[3 * c + k])
+    k += 1
+  }
+  return d
+}
+
+@inline(__always)
+private func loadVector(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func loadVector(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+private func storeVector(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// |v| lane-wise by clearing the sign bits (one AND; the masked select it
+/// replaces took a compare, a negation and a blend per vector). Exact.
+@inline(__always)
+private func absoluteValue(_ v: SIMD8<Float>) -> SIMD8<Float> {
+  let magnitude = unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7fff_ffff)
+  return unsafeBitCast(magnitude, to: SIMD8<Float>.self)
+}
+
+/// sign(d)·w lane-wise, 0 where d = ±0: w with its sign flipped where d is
+/// negative (an XOR of sign bits), then zeroed where d is zero. Exact, so
+/// the result equals the branchy `d > 0 ? w : (d < 0 ? −w : 0)`.
+@inline(__always)
+private func signTimes(_ d: SIMD8<Float>, _ w: SIMD8<Float>) -> SIMD8<Float> {
+  let signBits = unsafeBitCast(d, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x8000_0000)
+  var signed = unsafeBitCast(
+    unsafeBitCast(w, to: SIMD8<UInt32>.self) ^ signBits, to: SIMD8<Float>.self)
+  signed.replace(with: 0, where: d .== SIMD8<Float>(repeating: 0))
+  return signed
 }

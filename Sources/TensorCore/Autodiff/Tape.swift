@@ -19,6 +19,9 @@ public final class Tape {
     let inputs: [Int]
     let pullback: Pullback?
     let requiresGradient: Bool
+    /// For a row slice (`recordRowSlice`): the first row of the input that
+    /// the value's rows are; the gradient is added there in place.
+    var firstSliceRow: Int? = nil
   }
 
   private(set) var nodes: [Node] = []
@@ -65,6 +68,20 @@ public final class Tape {
     return Variable(tape: self, id: nodes.count - 1)
   }
 
+  /// Records `value` = rows `firstRow ..< firstRow + value.rows` of `input`.
+  /// Its gradient is added into those rows of the input's gradient in place,
+  /// so slicing B graphs out of a batch costs O(batch) in the backward pass
+  /// instead of B zero-padded, batch-sized gradients.
+  func recordRowSlice(_ value: Matrix, of input: Variable, firstRow: Int) -> Variable {
+    precondition(input.tape === self, "Variables from different tapes were combined")
+    let requires = nodes[input.id].requiresGradient
+    nodes.append(
+      Node(
+        value: value, inputs: [input.id], pullback: nil, requiresGradient: requires,
+        firstSliceRow: requires ? firstRow : nil))
+    return Variable(tape: self, id: nodes.count - 1)
+  }
+
   func value(of id: Int) -> Matrix { nodes[id].value }
 
   /// Gradients of the scalar `loss` (a 1×1 variable) with respect to every
@@ -79,7 +96,17 @@ public final class Tape {
     var grads = [Matrix?](repeating: nil, count: nodes.count)
     grads[loss.id] = Matrix(scalar: 1)
     for id in stride(from: loss.id, through: 0, by: -1) {
-      guard let g = grads[id], let pullback = nodes[id].pullback else { continue }
+      guard let g = grads[id] else { continue }
+      if let firstRow = nodes[id].firstSliceRow {
+        let input = nodes[id].inputs[0]
+        if grads[input] == nil {
+          grads[input] = Matrix(rows: nodes[input].value.rows, columns: nodes[input].value.columns)
+        }
+        grads[input]!.addRows(g, from: firstRow)
+        grads[id] = nil
+        continue
+      }
+      guard let pullback = nodes[id].pullback else { continue }
       let inputs = nodes[id].inputs
       let needs = inputs.map { nodes[$0].requiresGradient }
       let inputGrads = pullback(g, needs)

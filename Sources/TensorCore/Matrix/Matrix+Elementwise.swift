@@ -37,6 +37,20 @@ extension Matrix {
     }
   }
 
+  /// Adds `other` (R×C) into rows `firstRow ..< firstRow + R` of this
+  /// matrix (same C). Cost O(R·C).
+  public mutating func addRows(_ other: Matrix, from firstRow: Int) {
+    precondition(
+      other.columns == columns && firstRow >= 0 && firstRow + other.rows <= rows,
+      "addRows: \(other.rows)×\(other.columns) at row \(firstRow) of \(rows)×\(columns)")
+    storage.withUnsafeMutableBufferPointer { o in
+      other.storage.withUnsafeBufferPointer { b in
+        let start = o.baseAddress! + firstRow * columns
+        for i in b.indices { start[i] += b[i] }
+      }
+    }
+  }
+
   /// Sum of all elements, accumulated in Double for accuracy.
   public func sum() -> Float {
     storage.withUnsafeBufferPointer { p in
