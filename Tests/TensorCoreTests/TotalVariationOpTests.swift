@@ -242,4 +242,20 @@ final class TotalVariationOpTests: XCTestCase {
       XCTAssertEqual(gradient, expectedGradient, "width \(c)")
     }
   }
+
+  /// Graphs without nodes or features (an empty pooled level) pass through.
+  func testEmptyInputsPassThrough() {
+    for (n, c) in [(0, 3), (3, 0), (0, 0)] {
+      let tape = Tape()
+      let x = tape.parameter(Parameter(name: "x", value: Matrix(rows: n, columns: c)))
+      let distances = pairwiseL1Distances(x)
+      XCTAssertEqual(distances.value, Matrix(rows: n, columns: n))
+      let a = SparseMatrix(
+        rows: n, columns: n, entries: n > 1 ? [(0, 1, 1), (1, 0, 1)] : [])
+      let y = totalVariationPropagation(x, adjacency: a, delta: 0.5)
+      XCTAssertEqual(y.value, x.value)
+      let gradients = tape.gradients(of: sum(distances) + sum(y))
+      XCTAssertEqual(gradients[x], Matrix(rows: n, columns: c))
+    }
+  }
 }

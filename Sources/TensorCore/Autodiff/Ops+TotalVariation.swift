@@ -38,10 +38,10 @@ public func totalVariationPropagation(
   var neighbours: [Int] = []
   xv.storage.withUnsafeBufferPointer { xs in
     y.storage.withUnsafeMutableBufferPointer { ys in
-      let base = xs.baseAddress!
+      guard let base = xs.baseAddress, let yBase = ys.baseAddress else { return }
       for i in 0..<n {
         let xi = base + i * c
-        let yi = ys.baseAddress! + i * c
+        let yi = yBase + i * c
         neighbours.removeAll(keepingCapacity: true)
         for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) where Int(a.columnIndices[p]) != i
         {
@@ -75,11 +75,12 @@ public func totalVariationPropagation(
     xv.storage.withUnsafeBufferPointer { xs in
       g.storage.withUnsafeBufferPointer { gs in
         dx.storage.withUnsafeMutableBufferPointer { ds in
-          let base = xs.baseAddress!
-          let dBase = ds.baseAddress!
+          guard let base = xs.baseAddress, let dBase = ds.baseAddress,
+            let gBase = gs.baseAddress
+          else { return }
           for i in 0..<n {
             let xi = base + i * c
-            let gi = gs.baseAddress! + i * c
+            let gi = gBase + i * c
             let di = dBase + i * c
             neighbours.removeAll(keepingCapacity: true)
             for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1])
@@ -281,7 +282,7 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
   var out = Matrix(rows: n, columns: n)
   x.storage.withUnsafeBufferPointer { xs in
     out.storage.withUnsafeMutableBufferPointer { os in
-      let base = xs.baseAddress!
+      guard let base = xs.baseAddress else { return }
       for i in 0..<n {
         let xi = base + i * c
         var j = i + 1
@@ -314,9 +315,9 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
       g.storage.withUnsafeBufferPointer { gs in
         dx.storage.withUnsafeMutableBufferPointer { ds in
           weightStorage.withUnsafeMutableBufferPointer { weightBuffer in
-            let weights = weightBuffer.baseAddress!
-            let base = xs.baseAddress!
-            let dBase = ds.baseAddress!
+            guard let weights = weightBuffer.baseAddress, let base = xs.baseAddress,
+              let dBase = ds.baseAddress
+            else { return }
             for i in 0..<n {
               for j in (i + 1)..<max(n, i + 1) { weights[j] = gs[i * n + j] + gs[j * n + i] }
               let xi = base + i * c
