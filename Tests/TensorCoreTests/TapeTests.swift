@@ -124,6 +124,20 @@ final class RowSliceGradientTests: XCTestCase {
     }
   }
 
+  /// A slice of an op's result (not a leaf) passes its gradient on through
+  /// that op; a slice with no columns contributes nothing.
+  func testSlicesOfAnOpResultAndEmptySlices() {
+    let tape = Tape()
+    let x = tape.parameter(Parameter(name: "x", value: Matrix([[1, 2], [3, 4], [5, 6]])))
+    let doubled = x * 2
+    let loss = sum(rows(doubled, 1..<3)) + sum(rows(doubled, 0..<1) * rows(doubled, 0..<1))
+    XCTAssertEqual(tape.gradients(of: loss)[x], Matrix([[8, 16], [2, 2], [2, 2]]))
+    let wide = tape.parameter(Parameter(name: "w", value: Matrix(rows: 3, columns: 0)))
+    let p = tape.parameter(Parameter(name: "p", value: Matrix([[2]])))
+    let gradients = tape.gradients(of: sum(rows(wide, 0..<2)) + p)
+    XCTAssertEqual(gradients[wide], Matrix(rows: 3, columns: 0))
+  }
+
   func testASliceOfAConstantRecordsNoGradient() {
     let tape = Tape()
     let constant = tape.constant(Matrix([[1, 2], [3, 4]]))

@@ -153,10 +153,11 @@ final class TotalVariationOpTests: XCTestCase {
   /// pair, backward against the per-row loop, at widths that exercise
   /// every path (16-column chunk, 8-column chunk, scalar tail).
   func testDensePairwiseBlockingChangesNoBit() {
-    for (n, c) in [(13, 27), (6, 8), (9, 3), (5, 16)] {
+    for (n, c) in [(13, 27), (6, 8), (9, 3), (5, 16), (7, 43)] {
       var values = TestData.matrix(n, c, seed: UInt64(n * c), range: -1...1)
       values[1, c - 1] = values[4, c - 1]  // a tie: sign 0
-      let weights = TestData.matrix(n, n, seed: 21, range: -1...1)
+      var weights = TestData.matrix(n, n, seed: 21, range: -1...1)
+      weights[2, 4] = -weights[4, 2]  // a pair of weight 0: skipped
       let tape = Tape()
       let x = tape.parameter(Parameter(name: "x", value: values))
       let distances = pairwiseL1Distances(x)
@@ -175,7 +176,8 @@ final class TotalVariationOpTests: XCTestCase {
             d += abs(values[i, k] - values[j, k])
             k += 1
           }
-          XCTAssertEqual(distances.value[i, j], d, "n \(n) c \(c) pair (\(i), \(j))")
+          XCTAssertEqual(
+            distances.value[i, j].bitPattern, d.bitPattern, "n \(n) c \(c) pair (\(i), \(j))")
           let weight = weights[i, j] + weights[j, i]
           for k in 0..<c {
             let diff = values[i, k] - values[j, k]
@@ -183,7 +185,33 @@ final class TotalVariationOpTests: XCTestCase {
           }
         }
       }
-      XCTAssertEqual(gradient, expectedGradient, "n \(n) c \(c)")
+      XCTAssertEqual(bits(gradient), bits(expectedGradient), "n \(n) c \(c)")
+    }
+  }
+
+  /// A NaN difference contributes sign 0 to the pullback, as the branchy
+  /// `d > 0 ? w : (d < 0 ? −w : 0)` gives, in the SIMD lanes and the tail.
+  func testDensePairwisePullbackGivesNaNDifferencesSignZero() {
+    let (n, c) = (5, 11)
+    var values = TestData.matrix(n, c, seed: 3, range: -1...1)
+    values[2, 1] = .nan  // a SIMD lane
+    values[3, 9] = .infinity  // the tail: ∞ − ∞ is NaN
+    values[4, 9] = .infinity
+    let weights = TestData.matrix(n, n, seed: 4, range: -1...1)
+    let tape = Tape()
+    let x = tape.parameter(Parameter(name: "x", value: values))
+    // Weights as a constant factor on the pullback only: G = weights.
+    let gradient = tape.gradients(of: sum(pairwiseL1Distances(x) * tape.constant(weights)))[x]!
+    for i in 0..<n {
+      for k in 0..<c {
+        var expected: Float = 0
+        for j in 0..<n where j != i {
+          let weight = weights[i, j] + weights[j, i]
+          let diff = values[i, k] - values[j, k]
+          expected += diff > 0 ? weight : (diff < 0 ? -weight : 0)
+        }
+        XCTAssertEqual(gradient[i, k].bitPattern, expected.bitPattern, "(\(i), \(k))")
+      }
     }
   }
 
@@ -201,7 +229,7 @@ final class TotalVariationOpTests: XCTestCase {
       }
     }
     let a = SparseMatrix(rows: n, columns: n, entries: entries)
-    for c in [3, 8, 19] {
+    for c in [3, 8, 19, 32, 64] {
       var values = TestData.matrix(n, c, seed: UInt64(c), range: -1...1)
       for k in 0..<c { values[5, k] = values[6, k] + 1e-5 }  // under the ε floor
       let upstream = TestData.matrix(n, c, seed: 31, range: -1...1)
@@ -238,8 +266,8 @@ final class TotalVariationOpTests: XCTestCase {
           }
         }
       }
-      XCTAssertEqual(y.value, expectedY, "width \(c)")
-      XCTAssertEqual(gradient, expectedGradient, "width \(c)")
+      XCTAssertEqual(bits(y.value), bits(expectedY), "width \(c)")
+      XCTAssertEqual(bits(gradient), bits(expectedGradient), "width \(c)")
     }
   }
 
@@ -258,4 +286,7 @@ final class TotalVariationOpTests: XCTestCase {
       XCTAssertEqual(gradients[x], Matrix(rows: n, columns: c))
     }
   }
+
+  /// Bit patterns, so a bit-for-bit comparison tells −0 from +0.
+  private func bits(_ m: Matrix) -> [UInt32] { m.storage.map(\.bitPattern) }
 }

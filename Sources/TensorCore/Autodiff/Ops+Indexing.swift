@@ -18,9 +18,9 @@ public func gatherRows(_ a: Variable, _ indices: [Int]) -> Variable {
 }
 
 /// Rows `range` of `a` (one graph of a batch); the backward pass adds G
-/// into those rows of the input's gradient in place (`Tape.recordRowSlice`),
-/// so slicing every graph of a batch costs O(batch) both ways.
-/// Cost O(|range|·C).
+/// into those rows of the input's gradient in place (`Tape.recordRowSlice`).
+/// Cost O(|range|·C) each way, so slicing every graph of a batch costs
+/// O(batch) in all.
 public func rows(_ a: Variable, _ range: Range<Int>) -> Variable {
   let x = a.value
   precondition(

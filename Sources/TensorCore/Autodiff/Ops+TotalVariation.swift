@@ -30,34 +30,34 @@ public func totalVariationPropagation(
     a.rows == n && a.columns == n,
     "totalVariationPropagation: adjacency is \(a.rows)×\(a.columns), features have \(n) rows")
   precondition(epsilon > 0, "totalVariationPropagation: ε must be positive")
-  // Per stored entry: the distance d_ij (floored at ε) and Γ_ij.
+  // Per stored entry: the distance d_ij (before the ε floor) and Γ_ij.
   var distance = [Float](repeating: 0, count: a.nonzeroCount)
   var gamma = [Float](repeating: 0, count: a.nonzeroCount)
   var y = xv
-  // The stored entries of row i other than the self-loop.
-  var neighbours: [Int] = []
+  // The positions p of row i's stored entries, the self-loop left out.
+  var entries: [Int] = []
   xv.storage.withUnsafeBufferPointer { xs in
     y.storage.withUnsafeMutableBufferPointer { ys in
       guard let base = xs.baseAddress, let yBase = ys.baseAddress else { return }
       for i in 0..<n {
         let xi = base + i * c
         let yi = yBase + i * c
-        neighbours.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
         for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) where Int(a.columnIndices[p]) != i
         {
-          neighbours.append(p)
+          entries.append(p)
         }
         var q = 0
-        while q < neighbours.count {
-          let group = min(4, neighbours.count - q)
+        while q < entries.count {
+          let group = min(4, entries.count - q)
           // Row t of the group (x̃_i itself pads a group of fewer than 4).
           func source(_ t: Int) -> UnsafePointer<Float> {
-            t < group ? base + Int(a.columnIndices[neighbours[q + t]]) * c : xi
+            t < group ? base + Int(a.columnIndices[entries[q + t]]) * c : xi
           }
           let d = sequentialL1Distances(
             xi, source(0), source(1), source(2), source(3), columns: c)
           for t in 0..<group {
-            let p = neighbours[q + t]
+            let p = entries[q + t]
             distance[p] = d[t]
             let weight = a.values[p] / Swift.max(d[t], epsilon)
             gamma[p] = weight
@@ -71,7 +71,7 @@ public func totalVariationPropagation(
   }
   return x.tape.record(y, inputs: [x]) { g, _ in
     var dx = g
-    var neighbours: [Int] = []
+    var entries: [Int] = []
     xv.storage.withUnsafeBufferPointer { xs in
       g.storage.withUnsafeBufferPointer { gs in
         dx.storage.withUnsafeMutableBufferPointer { ds in
@@ -82,22 +82,22 @@ public func totalVariationPropagation(
             let xi = base + i * c
             let gi = gBase + i * c
             let di = dBase + i * c
-            neighbours.removeAll(keepingCapacity: true)
+            entries.removeAll(keepingCapacity: true)
             for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1])
             where Int(a.columnIndices[p]) != i {
-              neighbours.append(p)
+              entries.append(p)
             }
             var q = 0
-            while q < neighbours.count {
-              let group = min(4, neighbours.count - q)
+            while q < entries.count {
+              let group = min(4, entries.count - q)
               func source(_ t: Int) -> UnsafePointer<Float> {
-                t < group ? base + Int(a.columnIndices[neighbours[q + t]]) * c : xi
+                t < group ? base + Int(a.columnIndices[entries[q + t]]) * c : xi
               }
               // g_iᵀ(x̃_i − x̃_j) reads no gradient, so all four come first.
               let inner = sequentialInnerProducts(
                 gi, xi, source(0), source(1), source(2), source(3), columns: c)
               for t in 0..<group {
-                let p = neighbours[q + t]
+                let p = entries[q + t]
                 let dj = dBase + Int(a.columnIndices[p]) * c
                 applyDirect(delta * gamma[p], gradient: gi, to: di, dj, columns: c)
                 let d = distance[p]
@@ -194,7 +194,8 @@ private func applyDirect(
   }
 }
 
-/// d_i += sign(x − y)·w, d_j −= sign(x − y)·w over `columns` floats.
+/// d_i += sign(x − y)·w, d_j −= sign(x − y)·w over `columns` floats
+/// (d_i ≠ d_j; sign 0 where x − y is ±0 or NaN).
 @inline(__always)
 private func applySigned(
   _ w: Float, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
@@ -274,7 +275,8 @@ public func columnOrderStatistic(_ a: Variable, rankFromTop rank: Int) -> Variab
 /// sums 8 partial sums, so its rounding differs from a sequential loop by a
 /// few ulps. Register blocking (four rows j per load of x_i forward; a
 /// 16-column chunk of ∂x_i kept in registers across j backward) keeps each
-/// pair's and each element's order of additions, so it changes no bit.
+/// pair's and each element's order of additions, so it changes no bit
+/// (of a finite result; a NaN distance stays NaN).
 /// Cost O(N²·C/2) each way.
 public func pairwiseL1Distances(_ a: Variable) -> Variable {
   let x = a.value
@@ -446,21 +448,23 @@ private func storeVector(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 /// |v| lane-wise by clearing the sign bits (one AND; the masked select it
-/// replaces took a compare, a negation and a blend per vector). Exact.
+/// replaces took a compare, a negation and a blend per vector). Exact for
+/// every number; a NaN stays NaN (its sign bit cleared).
 @inline(__always)
 private func absoluteValue(_ v: SIMD8<Float>) -> SIMD8<Float> {
   let magnitude = unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7fff_ffff)
   return unsafeBitCast(magnitude, to: SIMD8<Float>.self)
 }
 
-/// sign(d)·w lane-wise, 0 where d = ±0: w with its sign flipped where d is
-/// negative (an XOR of sign bits), then zeroed where d is zero. Exact, so
-/// the result equals the branchy `d > 0 ? w : (d < 0 ? −w : 0)`.
+/// sign(d)·w lane-wise: w with its sign flipped where d is negative (an XOR
+/// of sign bits), then 0 wherever d is neither positive nor negative (±0 or
+/// NaN). Equals the branchy `d > 0 ? w : (d < 0 ? −w : 0)` bit for bit.
 @inline(__always)
 private func signTimes(_ d: SIMD8<Float>, _ w: SIMD8<Float>) -> SIMD8<Float> {
   let signBits = unsafeBitCast(d, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x8000_0000)
   var signed = unsafeBitCast(
     unsafeBitCast(w, to: SIMD8<UInt32>.self) ^ signBits, to: SIMD8<Float>.self)
-  signed.replace(with: 0, where: d .== SIMD8<Float>(repeating: 0))
+  let zero = SIMD8<Float>(repeating: 0)
+  signed.replace(with: zero, where: .!((d .> zero) .| (d .< zero)))
   return signed
 }

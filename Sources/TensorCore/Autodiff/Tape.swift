@@ -21,7 +21,7 @@ public final class Tape {
     let requiresGradient: Bool
     /// For a row slice (`recordRowSlice`): the first row of the input that
     /// the value's rows are; the gradient is added there in place.
-    var firstSliceRow: Int? = nil
+    let firstSliceRow: Int?
   }
 
   private(set) var nodes: [Node] = []
@@ -35,7 +35,9 @@ public final class Tape {
 
   /// A value that is not differentiated (data, masks, labels).
   public func constant(_ value: Matrix) -> Variable {
-    nodes.append(Node(value: value, inputs: [], pullback: nil, requiresGradient: false))
+    nodes.append(
+      Node(
+        value: value, inputs: [], pullback: nil, requiresGradient: false, firstSliceRow: nil))
     return Variable(tape: self, id: nodes.count - 1)
   }
 
@@ -45,7 +47,9 @@ public final class Tape {
     let key = ObjectIdentifier(parameter)
     if let id = nodeOfParameter[key] { return Variable(tape: self, id: id) }
     nodes.append(
-      Node(value: parameter.value, inputs: [], pullback: nil, requiresGradient: true))
+      Node(
+        value: parameter.value, inputs: [], pullback: nil, requiresGradient: true,
+        firstSliceRow: nil))
     nodeOfParameter[key] = nodes.count - 1
     parameters.append(parameter)
     return Variable(tape: self, id: nodes.count - 1)
@@ -64,14 +68,16 @@ public final class Tape {
     nodes.append(
       Node(
         value: value, inputs: ids, pullback: requires ? pullback : nil,
-        requiresGradient: requires))
+        requiresGradient: requires, firstSliceRow: nil))
     return Variable(tape: self, id: nodes.count - 1)
   }
 
   /// Records `value` = rows `firstRow ..< firstRow + value.rows` of `input`.
   /// Its gradient is added into those rows of the input's gradient in place,
   /// so slicing B graphs out of a batch costs O(batch) in the backward pass
-  /// instead of B zero-padded, batch-sized gradients.
+  /// instead of B zero-padded, batch-sized gradients. The sums are those of
+  /// the zero-padded pullbacks, up to the sign of a gradient entry that is
+  /// exactly zero (0 + (−0) is +0).
   func recordRowSlice(_ value: Matrix, of input: Variable, firstRow: Int) -> Variable {
     precondition(input.tape === self, "Variables from different tapes were combined")
     let requires = nodes[input.id].requiresGradient

@@ -43,6 +43,7 @@ extension Matrix {
     precondition(
       other.columns == columns && firstRow >= 0 && firstRow + other.rows <= rows,
       "addRows: \(other.rows)×\(other.columns) at row \(firstRow) of \(rows)×\(columns)")
+    guard !other.storage.isEmpty else { return }
     storage.withUnsafeMutableBufferPointer { o in
       other.storage.withUnsafeBufferPointer { b in
         let start = o.baseAddress! + firstRow * columns
