@@ -42,29 +42,17 @@ public func totalVariationPropagation(
       for i in 0..<n {
         let xi = base + i * c
         let yi = yBase + i * c
-        entries.removeAll(keepingCapacity: true)
-        for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) where Int(a.columnIndices[p]) != i
-        {
-          entries.append(p)
-        }
-        var q = 0
-        while q < entries.count {
-          let group = min(4, entries.count - q)
-          // Row t of the group (x̃_i itself pads a group of fewer than 4).
-          func source(_ t: Int) -> UnsafePointer<Float> {
-            t < group ? base + Int(a.columnIndices[entries[q + t]]) * c : xi
-          }
+        forEachGroupOfNeighbours(of: i, in: a, features: base, columns: c, scratch: &entries) {
+          group in
           let d = sequentialL1Distances(
-            xi, source(0), source(1), source(2), source(3), columns: c)
-          for t in 0..<group {
-            let p = entries[q + t]
+            xi, group.row(0), group.row(1), group.row(2), group.row(3), columns: c)
+          for (t, p) in group.positions.enumerated() {
             distance[p] = d[t]
             let weight = a.values[p] / Swift.max(d[t], epsilon)
             gamma[p] = weight
             subtractScaledDifference(
-              from: yi, scale: delta * weight, xi, source(t), columns: c)
+              from: yi, scale: delta * weight, xi, group.row(t), columns: c)
           }
-          q += group
         }
       }
     }
@@ -82,36 +70,67 @@ public func totalVariationPropagation(
             let xi = base + i * c
             let gi = gBase + i * c
             let di = dBase + i * c
-            entries.removeAll(keepingCapacity: true)
-            for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1])
-            where Int(a.columnIndices[p]) != i {
-              entries.append(p)
-            }
-            var q = 0
-            while q < entries.count {
-              let group = min(4, entries.count - q)
-              func source(_ t: Int) -> UnsafePointer<Float> {
-                t < group ? base + Int(a.columnIndices[entries[q + t]]) * c : xi
-              }
+            forEachGroupOfNeighbours(of: i, in: a, features: base, columns: c, scratch: &entries) {
+              group in
               // g_iᵀ(x̃_i − x̃_j) reads no gradient, so all four come first.
               let inner = sequentialInnerProducts(
-                gi, xi, source(0), source(1), source(2), source(3), columns: c)
-              for t in 0..<group {
-                let p = entries[q + t]
+                gi, xi, group.row(0), group.row(1), group.row(2), group.row(3), columns: c)
+              for (t, p) in group.positions.enumerated() {
                 let dj = dBase + Int(a.columnIndices[p]) * c
                 applyDirect(delta * gamma[p], gradient: gi, to: di, dj, columns: c)
                 let d = distance[p]
                 guard d > epsilon else { continue }
                 let through = delta * a.values[p] * inner[t] / (d * d)
-                applySigned(through, xi, source(t), to: di, dj, columns: c)
+                applySigned(through, xi, group.row(t), to: di, dj, columns: c)
               }
-              q += group
             }
           }
         }
       }
     }
     return [dx]
+  }
+}
+
+/// Up to four consecutive off-diagonal stored entries of one row of A:
+/// their positions p and the feature rows x̃_j they point to.
+private struct NeighbourGroup {
+  let positions: ArraySlice<Int>
+  let rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
+  /// Feature row t of the group (the row's own x̃_i pads a short group).
+  @inline(__always)
+  func row(_ t: Int) -> UnsafePointer<Float> {
+    switch t {
+    case 0: rows.0
+    case 1: rows.1
+    case 2: rows.2
+    default: rows.3
+    }
+  }
+}
+
+/// Calls `body` with the stored entries of row i of A other than the
+/// self-loop, in storage order, four at a time (fewer in the last group).
+/// `scratch` holds the row's positions, reused across rows.
+@inline(__always)
+private func forEachGroupOfNeighbours(
+  of i: Int, in a: SparseMatrix, features base: UnsafePointer<Float>, columns c: Int,
+  scratch entries: inout [Int], _ body: (NeighbourGroup) -> Void
+) {
+  entries.removeAll(keepingCapacity: true)
+  for p in Int(a.rowOffsets[i])..<Int(a.rowOffsets[i + 1]) where Int(a.columnIndices[p]) != i {
+    entries.append(p)
+  }
+  let own = base + i * c
+  var q = 0
+  while q < entries.count {
+    let end = min(q + 4, entries.count)
+    func row(_ t: Int) -> UnsafePointer<Float> {
+      q + t < end ? base + Int(a.columnIndices[entries[q + t]]) * c : own
+    }
+    body(NeighbourGroup(positions: entries[q..<end], rows: (row(0), row(1), row(2), row(3))))
+    q = end
   }
 }
 
