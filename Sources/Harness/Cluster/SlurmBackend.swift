@@ -172,11 +172,10 @@ public struct SlurmBackend: Sendable {
     template.only = submittedConfigs.sorted()
     template.force = false
     let sink = PendingRuns()
-    let unavailable = try template.makeRunner(scope: .collect(sink), log: log).run()
     // Runs (or, for graph classification, configs) whose data cannot be
     // loaded here are not pending to the runner, but they are not done (the
     // runner reports only those without a record).
-    let notLoaded = unavailable
+    let notLoaded = try template.makeRunner(scope: .collect(sink), log: log).run()
     let reasons = Dictionary(notLoaded.map { ($0.runID, $0.error) }) { a, _ in a }
     let missingIDs = sink.runs.map(\.id) + notLoaded.map(\.runID)
     let jobs = Set(missingIDs.compactMap { lastTask[$0]?.job }).sorted()

@@ -230,8 +230,7 @@ private func applySigned(
     k += 8
   }
   while k < c {
-    let diff = x[k] - y[k]
-    let signed: Float = diff > 0 ? w : (diff < 0 ? -w : 0)
+    let signed = signTimes(x[k] - y[k], w)
     di[k] += signed
     dj[k] -= signed
     k += 1
@@ -340,7 +339,8 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
               let dBase = ds.baseAddress
             else { return }
             for i in 0..<n {
-              for j in (i + 1)..<max(n, i + 1) { weights[j] = gs[i * n + j] + gs[j * n + i] }
+              let later = (i + 1)..<max(n, i + 1)
+              for j in later { weights[j] = gs[i * n + j] + gs[j * n + i] }
               let xi = base + i * c
               let di = dBase + i * c
               var k = 0
@@ -349,7 +349,7 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
                 var accumulated1 = loadVector(di + k + 8)
                 let xi0 = loadVector(xi + k)
                 let xi1 = loadVector(xi + k + 8)
-                for j in (i + 1)..<max(n, i + 1) where weights[j] != 0 {
+                for j in later where weights[j] != 0 {
                   let w = SIMD8<Float>(repeating: weights[j])
                   let xj = base + j * c + k
                   let dj = dBase + j * c + k
@@ -367,7 +367,7 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
               if k < vectorEnd {
                 var accumulated = loadVector(di + k)
                 let xi0 = loadVector(xi + k)
-                for j in (i + 1)..<max(n, i + 1) where weights[j] != 0 {
+                for j in later where weights[j] != 0 {
                   let dj = dBase + j * c + k
                   let signed = signTimes(
                     xi0 - loadVector(base + j * c + k), SIMD8<Float>(repeating: weights[j]))
@@ -377,13 +377,12 @@ public func pairwiseL1Distances(_ a: Variable) -> Variable {
                 storeVector(accumulated, di + k)
               }
               guard vectorEnd < c else { continue }
-              for j in (i + 1)..<max(n, i + 1) where weights[j] != 0 {
+              for j in later where weights[j] != 0 {
                 let weight = weights[j]
                 let xj = base + j * c
                 let dj = dBase + j * c
                 for k in vectorEnd..<c {
-                  let diff = xi[k] - xj[k]
-                  let signed: Float = diff > 0 ? weight : (diff < 0 ? -weight : 0)
+                  let signed = signTimes(xi[k] - xj[k], weight)
                   di[k] += signed
                   dj[k] -= signed
                 }
@@ -451,14 +450,10 @@ private func l1DistancesToFourRows(
   return d
 }
 
+/// Eight floats from `p` (any float pointer converts to a raw one here).
 @inline(__always)
-private func loadVector(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func loadVector(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+private func loadVector(_ p: UnsafeRawPointer) -> SIMD8<Float> {
+  p.loadUnaligned(as: SIMD8<Float>.self)
 }
 
 @inline(__always)
@@ -473,6 +468,13 @@ private func storeVector(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 private func absoluteValue(_ v: SIMD8<Float>) -> SIMD8<Float> {
   let magnitude = unsafeBitCast(v, to: SIMD8<UInt32>.self) & SIMD8(repeating: 0x7fff_ffff)
   return unsafeBitCast(magnitude, to: SIMD8<Float>.self)
+}
+
+/// sign(d)·w, 0 where d is ±0 or NaN: the scalar reference of the SIMD
+/// `signTimes` below, used for the columns after the last 8-lane block.
+@inline(__always)
+private func signTimes(_ d: Float, _ w: Float) -> Float {
+  d > 0 ? w : (d < 0 ? -w : 0)
 }
 
 /// sign(d)·w lane-wise: w with its sign flipped where d is negative (an XOR

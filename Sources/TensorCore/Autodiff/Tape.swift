@@ -22,6 +22,17 @@ public final class Tape {
     /// For a row slice (`recordRowSlice`): the first row of the input that
     /// the value's rows are; the gradient is added there in place.
     let firstSliceRow: Int?
+
+    init(
+      value: Matrix, inputs: [Int], pullback: Pullback?, requiresGradient: Bool,
+      firstSliceRow: Int? = nil
+    ) {
+      self.value = value
+      self.inputs = inputs
+      self.pullback = pullback
+      self.requiresGradient = requiresGradient
+      self.firstSliceRow = firstSliceRow
+    }
   }
 
   private(set) var nodes: [Node] = []
@@ -35,9 +46,7 @@ public final class Tape {
 
   /// A value that is not differentiated (data, masks, labels).
   public func constant(_ value: Matrix) -> Variable {
-    nodes.append(
-      Node(
-        value: value, inputs: [], pullback: nil, requiresGradient: false, firstSliceRow: nil))
+    nodes.append(Node(value: value, inputs: [], pullback: nil, requiresGradient: false))
     return Variable(tape: self, id: nodes.count - 1)
   }
 
@@ -47,9 +56,7 @@ public final class Tape {
     let key = ObjectIdentifier(parameter)
     if let id = nodeOfParameter[key] { return Variable(tape: self, id: id) }
     nodes.append(
-      Node(
-        value: parameter.value, inputs: [], pullback: nil, requiresGradient: true,
-        firstSliceRow: nil))
+      Node(value: parameter.value, inputs: [], pullback: nil, requiresGradient: true))
     nodeOfParameter[key] = nodes.count - 1
     parameters.append(parameter)
     return Variable(tape: self, id: nodes.count - 1)
@@ -68,7 +75,7 @@ public final class Tape {
     nodes.append(
       Node(
         value: value, inputs: ids, pullback: requires ? pullback : nil,
-        requiresGradient: requires, firstSliceRow: nil))
+        requiresGradient: requires))
     return Variable(tape: self, id: nodes.count - 1)
   }
 
