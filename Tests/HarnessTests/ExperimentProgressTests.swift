@@ -46,4 +46,31 @@ final class ExperimentProgressTests: XCTestCase {
     XCTAssertTrue(text.contains("\r\u{1B}[2K0/1 runs done; running: cora-mincut seed 0 (0%)"), text)
     XCTAssertTrue(text.hasSuffix("\r\u{1B}[2K1/1 runs done; ETA 0.0s\n"), text)
   }
+
+  /// Where runs may stop early, the ETA counts every run's iteration limit:
+  /// it is marked as a bound until a run has finished, and only then.
+  func testEarlyStoppingETAIsMarkedAsABoundUntilARunFinishes() {
+    func lines(mayStopEarly: Bool) -> [Substring] {
+      let output = Output()
+      let progress = ExperimentProgress(
+        total: 3, totalCost: 3, style: .lines, runsMayStopEarly: mayStopEarly,
+        write: { output.append($0) })
+      progress.started(0, label: "proteins-tvgnn split 0 seed 0", cost: 1)
+      progress.progress(0, iteration: 50, of: 500)
+      progress.message(progress.summaryLine)
+      progress.finished(0, result: "accuracy 0.750")
+      progress.started(1, label: "proteins-tvgnn split 1 seed 0", cost: 1)
+      progress.progress(1, iteration: 50, of: 500)
+      progress.message(progress.summaryLine)
+      progress.close()
+      return output.text.withLock { $0 }.split(separator: "\n")
+    }
+    let bounded = lines(mayStopEarly: true)
+    XCTAssertEqual(bounded.count, 3, "\(bounded)")
+    XCTAssertTrue(bounded[0].contains("; ETA ≤ "), "\(bounded)")
+    XCTAssertTrue(bounded[1].hasPrefix("[1/3] proteins-tvgnn split 0 seed 0"), "\(bounded)")
+    XCTAssertFalse(bounded[1].contains("≤"), "\(bounded)")
+    XCTAssertFalse(bounded[2].contains("≤"), "\(bounded)")
+    XCTAssertFalse(lines(mayStopEarly: false).contains { $0.contains("≤") })
+  }
 }

@@ -10,7 +10,11 @@ import Synchronization
 ///   runs are in progress a heartbeat line at most every 30 seconds.
 ///
 /// The ETA weighs each run by its estimated cost (nodes × iterations), so a
-/// few long Pubmed runs are not averaged with many short Cora runs.
+/// few long Pubmed runs are not averaged with many short Cora runs. Where
+/// runs may stop early (early stopping on validation loss), a run's cost
+/// and progress count its epoch limit, so until one run has finished the
+/// ETA is an upper bound and says so ("ETA ≤ 20h11m"); after that, the
+/// finished runs' early stops are in the observed rate.
 /// Thread-safe: parallel runs report into one instance.
 public final class ExperimentProgress: Sendable {
   public enum Style: Sendable { case statusLine, lines }
@@ -33,6 +37,7 @@ public final class ExperimentProgress: Sendable {
   public let style: Style
   private let total: Int
   private let totalCost: Double
+  private let runsMayStopEarly: Bool
   private let write: @Sendable (String) -> Void
   private let clock = ContinuousClock()
   private let start: ContinuousClock.Instant
@@ -42,18 +47,25 @@ public final class ExperimentProgress: Sendable {
 
   /// - Parameters:
   ///   - total: runs to do; `totalCost`: the sum of their cost estimates.
+  ///   - runsMayStopEarly: the costs and progress count iteration limits
+  ///     that runs may not reach, so the first ETA is an upper bound.
   ///   - write: prints one piece of text (a newline is added by the caller's
   ///     text, not here), e.g. to standard error.
   public init(
-    total: Int, totalCost: Double, style: Style, write: @escaping @Sendable (String) -> Void
+    total: Int, totalCost: Double, style: Style, runsMayStopEarly: Bool = false,
+    write: @escaping @Sendable (String) -> Void
   ) {
     self.total = total
     self.totalCost = max(totalCost, 1)
+    self.runsMayStopEarly = runsMayStopEarly
     self.style = style
     self.write = write
     start = clock.now
     state = Mutex(State(lastLine: start, lastDraw: start - .seconds(1)))
   }
+
+  /// The current one-line summary: runs done, runs in progress, ETA.
+  public var summaryLine: String { state.withLock { summary($0) } }
 
   /// A message that is not about one run's progress (printed as a line).
   public func message(_ text: String) {
@@ -142,12 +154,14 @@ public final class ExperimentProgress: Sendable {
       + "; ETA \(eta(s))"
   }
 
-  /// Remaining cost at the rate observed so far.
+  /// Remaining cost at the rate observed so far; "≤ …" while it assumes
+  /// every run goes to its iteration limit.
   private func eta(_ s: State) -> String {
     let progressed = s.doneCost + s.running.values.reduce(0) { $0 + $1.cost * $1.fraction }
     guard progressed > 0 else { return "?" }
     let elapsed = (clock.now - start).seconds
-    return formatDuration(elapsed / progressed * max(0, totalCost - progressed))
+    let remaining = formatDuration(elapsed / progressed * max(0, totalCost - progressed))
+    return runsMayStopEarly && s.done == 0 ? "≤ " + remaining : remaining
   }
 }
 

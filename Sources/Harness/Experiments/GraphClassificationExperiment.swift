@@ -195,7 +195,8 @@ public struct GraphClassificationExperiment: Sendable {
           baseline.wlIterations, raw.graphs.count, (clock.now - start).seconds))
     }
     let wlKernels = kernels
-    // Training nodes × maximum epochs estimates a run's length.
+    // Training nodes × maximum epochs estimates a run's length (an upper
+    // bound: training stops early on validation loss).
     func estimatedCost(_ item: WorkItem) -> Double {
       let graphs = loaded[DatasetKey(item.config.dataset)]!.featured.graphs
       let nodes = item.split.train.reduce(0) { $0 + graphs[$1].nodeCount }
@@ -203,7 +204,7 @@ public struct GraphClassificationExperiment: Sendable {
     }
     let failures = try queue.execute(
       pending, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
-      cost: estimatedCost
+      cost: estimatedCost, runsMayStopEarly: true
     ) { item, progress in
       let data = loaded[DatasetKey(item.config.dataset)]!
       var run = GraphClassificationRun(

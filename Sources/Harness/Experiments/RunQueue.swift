@@ -86,9 +86,11 @@ struct RunQueue<Item: QueueItem>: Sendable {
   /// outputs and returns its record and a one-line summary for the
   /// display; the record is written atomically to `recordPath` (a stale
   /// one is removed first, so a failed rerun leaves none). Returns the
-  /// failures (run id, message).
+  /// failures (run id, message). `runsMayStopEarly`: a cost counts an
+  /// iteration limit the run may not reach (the first ETA is a bound).
   func execute<Record: RecordedRun>(
     _ pending: [Item], label: (Item) -> String, cost: (Item) -> Double,
+    runsMayStopEarly: Bool = false,
     run:
       @Sendable (Item, _ progress: @escaping @Sendable (Int, Int) -> Void) throws -> (
         record: Record, summary: String
@@ -140,7 +142,8 @@ struct RunQueue<Item: QueueItem>: Sendable {
     let next = Atomic<Int>(0)
     let workers = min(jobs, max(1, ordered.count))
     let progress = ExperimentProgress(
-      total: ordered.count, totalCost: costs.reduce(0, +), style: progressStyle, write: write)
+      total: ordered.count, totalCost: costs.reduce(0, +), style: progressStyle,
+      runsMayStopEarly: runsMayStopEarly, write: write)
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       while true {
         let index = next.add(1, ordering: .relaxed).oldValue
