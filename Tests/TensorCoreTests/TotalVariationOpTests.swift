@@ -271,6 +271,47 @@ final class TotalVariationOpTests: XCTestCase {
     }
   }
 
+  /// The per-edge distances with four edges interleaved and the SIMD
+  /// pullback must equal, bit for bit, the plain per-edge loop they
+  /// replaced: edge counts 0 to 9 (every remainder of four), self-loops,
+  /// repeated edges, widths with and without an 8-lane tail, equal rows
+  /// (sign 0), ±0, and NaN/∞ entries (a NaN difference has sign 0).
+  func testEdgeDistancesEqualThePerEdgeLoopBitForBit() {
+    let n = 7
+    let allSources = [0, 1, 2, 3, 4, 4, 5, 6, 2]
+    let allTargets = [1, 0, 2, 6, 5, 5, 3, 3, 1]  // (2, 2) a self-loop, (4, 5) twice
+    for c in [1, 3, 8, 16, 27, 43] {
+      var values = TestData.matrix(n, c, seed: UInt64(c), range: -1...1)
+      for k in 0..<c { values[6, k] = values[3, k] }  // equal rows: sign 0
+      values[4, 0] = -0.0
+      values[5, 0] = 0.0
+      values[0, c - 1] = .nan
+      values[1, c / 2] = .infinity
+      for edges in 0...allSources.count {
+        let (sources, targets) = (Array(allSources[..<edges]), Array(allTargets[..<edges]))
+        let upstream = TestData.matrix(edges, 1, seed: 5, range: -1...1)
+        let tape = Tape()
+        let x = tape.parameter(Parameter(name: "x", value: values))
+        let d = pairwiseL1Distance(x, sources: sources, targets: targets)
+        let gradient = tape.gradients(of: sum(d * tape.constant(upstream)))[x]!
+        var expectedD = Matrix(rows: edges, columns: 1)
+        var expectedGradient = Matrix(rows: n, columns: c)
+        for e in 0..<edges {
+          let (u, v) = (sources[e], targets[e])
+          for k in 0..<c { expectedD[e, 0] += abs(values[u, k] - values[v, k]) }
+          for k in 0..<c {
+            let diff = values[u, k] - values[v, k]
+            let signed: Float = diff > 0 ? upstream[e, 0] : (diff < 0 ? -upstream[e, 0] : 0)
+            expectedGradient[u, k] += signed
+            expectedGradient[v, k] -= signed
+          }
+        }
+        XCTAssertEqual(bits(d.value), bits(expectedD), "width \(c), \(edges) edges")
+        XCTAssertEqual(bits(gradient), bits(expectedGradient), "width \(c), \(edges) edges")
+      }
+    }
+  }
+
   /// Graphs without nodes or features (an empty pooled level) pass through.
   func testEmptyInputsPassThrough() {
     for (n, c) in [(0, 3), (3, 0), (0, 0)] {
@@ -282,7 +323,10 @@ final class TotalVariationOpTests: XCTestCase {
         rows: n, columns: n, entries: n > 1 ? [(0, 1, 1), (1, 0, 1)] : [])
       let y = totalVariationPropagation(x, adjacency: a, delta: 0.5)
       XCTAssertEqual(y.value, x.value)
-      let gradients = tape.gradients(of: sum(distances) + sum(y))
+      let (sources, targets) = n > 1 ? ([0, 1], [1, 0]) : ([], [])
+      let edgeDistances = pairwiseL1Distance(x, sources: sources, targets: targets)
+      XCTAssertEqual(edgeDistances.value, Matrix(rows: sources.count, columns: 1))
+      let gradients = tape.gradients(of: sum(distances) + sum(y) + sum(edgeDistances))
       XCTAssertEqual(gradients[x], Matrix(rows: n, columns: c))
     }
   }

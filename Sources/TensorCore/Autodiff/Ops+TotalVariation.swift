@@ -1,6 +1,7 @@
 /// The ops of Total Variation GNNs (Hansen & Bianchi 2023): propagation
-/// over a graph whose edge weights depend on the features, and the column
-/// order statistic of the asymmetric-norm balance loss.
+/// over a graph whose edge weights depend on the features, the L1
+/// distances of the total-variation loss (per edge and dense), and the
+/// column order statistic of the asymmetric-norm balance loss.
 
 /// GTVConv's propagation (METHODS §4) on features X̃ (N×C) already
 /// multiplied by the kernel:
@@ -92,6 +93,61 @@ public func totalVariationPropagation(
   }
 }
 
+/// For each edge e = (sources[e], targets[e]) the L1 distance
+/// d_e = ‖x_src − x_dst‖₁ = Σ_j |x_src,j − x_dst,j|, as an E×1 column (the
+/// building block of total-variation losses).
+/// Pullback: ∂/∂x_src += g_e·sign(x_src − x_dst), ∂/∂x_dst −= the same
+/// (sign 0 where the difference is ±0 or NaN).
+/// Each distance is summed in column order, four edges interleaved; the
+/// pullback's per-element updates are 8-lane SIMD in edge order. Both keep
+/// every addition of the plain per-edge loop in its order, so the result
+/// is bit-identical to it. Cost O(E·C).
+public func pairwiseL1Distance(_ a: Variable, sources: [Int], targets: [Int]) -> Variable {
+  let x = a.value
+  precondition(sources.count == targets.count, "pairwiseL1Distance: edge arrays differ in length")
+  let (n, c, edges) = (x.rows, x.columns, sources.count)
+  for (u, v) in zip(sources, targets) {
+    precondition(
+      u >= 0 && u < n && v >= 0 && v < n,
+      "pairwiseL1Distance: edge (\(u), \(v)) outside 0..<\(n)")
+  }
+  var out = Matrix(rows: edges, columns: 1)
+  x.storage.withUnsafeBufferPointer { xs in
+    // No features (C = 0): every distance is 0.
+    guard let base = xs.baseAddress else { return }
+    func source(_ e: Int) -> UnsafePointer<Float> { base + sources[e] * c }
+    func target(_ e: Int) -> UnsafePointer<Float> { base + targets[e] * c }
+    var e = 0
+    while e + 4 <= edges {
+      let d = sequentialL1Distances(
+        (source(e), target(e)), (source(e + 1), target(e + 1)),
+        (source(e + 2), target(e + 2)), (source(e + 3), target(e + 3)), columns: c)
+      for t in 0..<4 { out.storage[e + t] = d[t] }
+      e += 4
+    }
+    while e < edges {
+      let (p, q) = (source(e), target(e))
+      var d: Float = 0
+      for k in 0..<c { d += Swift.abs(p[k] - q[k]) }
+      out.storage[e] = d
+      e += 1
+    }
+  }
+  return a.tape.record(out, inputs: [a]) { g, _ in
+    var dx = Matrix(rows: n, columns: c)
+    x.storage.withUnsafeBufferPointer { xs in
+      dx.storage.withUnsafeMutableBufferPointer { ds in
+        guard let base = xs.baseAddress, let dBase = ds.baseAddress else { return }
+        for e in 0..<edges {
+          let (u, v) = (sources[e] * c, targets[e] * c)
+          applySigned(g.storage[e], base + u, base + v, to: dBase + u, dBase + v, columns: c)
+        }
+      }
+    }
+    return [dx]
+  }
+}
+
 /// Up to four consecutive off-diagonal stored entries of one row of A:
 /// their positions p and the feature rows x̃_j they point to.
 private struct NeighbourGroup {
@@ -149,6 +205,25 @@ private func sequentialL1Distances(
     d1 += Swift.abs(xk - y1[k])
     d2 += Swift.abs(xk - y2[k])
     d3 += Swift.abs(xk - y3[k])
+  }
+  return SIMD4(d0, d1, d2, d3)
+}
+
+/// ‖x_t − y_t‖₁ for four pairs, each summed in column order, interleaved
+/// as above (the pairs need not share a row).
+@inline(__always)
+private func sequentialL1Distances(
+  _ p0: (UnsafePointer<Float>, UnsafePointer<Float>),
+  _ p1: (UnsafePointer<Float>, UnsafePointer<Float>),
+  _ p2: (UnsafePointer<Float>, UnsafePointer<Float>),
+  _ p3: (UnsafePointer<Float>, UnsafePointer<Float>), columns c: Int
+) -> SIMD4<Float> {
+  var (d0, d1, d2, d3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+  for k in 0..<c {
+    d0 += Swift.abs(p0.0[k] - p0.1[k])
+    d1 += Swift.abs(p1.0[k] - p1.1[k])
+    d2 += Swift.abs(p2.0[k] - p2.1[k])
+    d3 += Swift.abs(p3.0[k] - p3.1[k])
   }
   return SIMD4(d0, d1, d2, d3)
 }
@@ -213,8 +288,9 @@ private func applyDirect(
   }
 }
 
-/// d_i += sign(x − y)·w, d_j −= sign(x − y)·w over `columns` floats
-/// (d_i ≠ d_j; sign 0 where x − y is ±0 or NaN).
+/// d_i += sign(x − y)·w, then d_j −= sign(x − y)·w, over `columns` floats
+/// (sign 0 where x − y is ±0 or NaN; d_i may be d_j, as for a self-loop,
+/// since each block is stored before it is read again).
 @inline(__always)
 private func applySigned(
   _ w: Float, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
