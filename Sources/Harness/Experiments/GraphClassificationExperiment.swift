@@ -204,7 +204,9 @@ public struct GraphClassificationExperiment: Sendable {
     }
     let failures = try queue.execute(
       pending, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
-      cost: estimatedCost, runsMayStopEarly: true
+      cost: estimatedCost,
+      // Trained models stop early; the WL kernel baseline goes through all its C values.
+      runsMayStopEarly: pending.contains { $0.config.baseline == nil }
     ) { item, progress in
       let data = loaded[DatasetKey(item.config.dataset)]!
       var run = GraphClassificationRun(

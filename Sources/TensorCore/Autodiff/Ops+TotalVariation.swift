@@ -46,7 +46,8 @@ public func totalVariationPropagation(
         forEachGroupOfNeighbours(of: i, in: a, features: base, columns: c, scratch: &entries) {
           group in
           let d = sequentialL1Distances(
-            xi, group.row(0), group.row(1), group.row(2), group.row(3), columns: c)
+            (xi, group.row(0)), (xi, group.row(1)), (xi, group.row(2)), (xi, group.row(3)),
+            columns: c)
           for (t, p) in group.positions.enumerated() {
             distance[p] = d[t]
             let weight = a.values[p] / Swift.max(d[t], epsilon)
@@ -115,22 +116,17 @@ public func pairwiseL1Distance(_ a: Variable, sources: [Int], targets: [Int]) ->
   x.storage.withUnsafeBufferPointer { xs in
     // No features (C = 0): every distance is 0.
     guard let base = xs.baseAddress else { return }
-    func source(_ e: Int) -> UnsafePointer<Float> { base + sources[e] * c }
-    func target(_ e: Int) -> UnsafePointer<Float> { base + targets[e] * c }
     var e = 0
-    while e + 4 <= edges {
-      let d = sequentialL1Distances(
-        (source(e), target(e)), (source(e + 1), target(e + 1)),
-        (source(e + 2), target(e + 2)), (source(e + 3), target(e + 3)), columns: c)
-      for t in 0..<4 { out.storage[e + t] = d[t] }
-      e += 4
-    }
     while e < edges {
-      let (p, q) = (source(e), target(e))
-      var d: Float = 0
-      for k in 0..<c { d += Swift.abs(p[k] - q[k]) }
-      out.storage[e] = d
-      e += 1
+      // Four edges at a time; a short last group repeats its first edge.
+      let end = min(e + 4, edges)
+      func pair(_ t: Int) -> (UnsafePointer<Float>, UnsafePointer<Float>) {
+        let f = e + t < end ? e + t : e
+        return (base + sources[f] * c, base + targets[f] * c)
+      }
+      let d = sequentialL1Distances(pair(0), pair(1), pair(2), pair(3), columns: c)
+      for t in 0..<(end - e) { out.storage[e + t] = d[t] }
+      e = end
     }
   }
   return a.tape.record(out, inputs: [a]) { g, _ in
@@ -190,27 +186,9 @@ private func forEachGroupOfNeighbours(
   }
 }
 
-/// ‖x − y_t‖₁ for t = 0…3, each summed in column order, the four sums
-/// interleaved (independent chains, so the loop is not bound by the
-/// latency of one chain of additions).
-@inline(__always)
-private func sequentialL1Distances(
-  _ x: UnsafePointer<Float>, _ y0: UnsafePointer<Float>, _ y1: UnsafePointer<Float>,
-  _ y2: UnsafePointer<Float>, _ y3: UnsafePointer<Float>, columns c: Int
-) -> SIMD4<Float> {
-  var (d0, d1, d2, d3): (Float, Float, Float, Float) = (0, 0, 0, 0)
-  for k in 0..<c {
-    let xk = x[k]
-    d0 += Swift.abs(xk - y0[k])
-    d1 += Swift.abs(xk - y1[k])
-    d2 += Swift.abs(xk - y2[k])
-    d3 += Swift.abs(xk - y3[k])
-  }
-  return SIMD4(d0, d1, d2, d3)
-}
-
-/// ‖x_t − y_t‖₁ for four pairs, each summed in column order, interleaved
-/// as above (the pairs need not share a row).
+/// ‖x_t − y_t‖₁ for four pairs of rows, each summed in column order, the
+/// four sums interleaved (independent chains, so the loop is not bound by
+/// the latency of one chain of additions).
 @inline(__always)
 private func sequentialL1Distances(
   _ p0: (UnsafePointer<Float>, UnsafePointer<Float>),

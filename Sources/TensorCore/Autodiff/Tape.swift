@@ -20,19 +20,9 @@ public final class Tape {
     let pullback: Pullback?
     let requiresGradient: Bool
     /// For a row slice (`recordRowSlice`): the first row of the input that
-    /// the value's rows are; the gradient is added there in place.
-    let firstSliceRow: Int?
-
-    init(
-      value: Matrix, inputs: [Int], pullback: Pullback?, requiresGradient: Bool,
-      firstSliceRow: Int? = nil
-    ) {
-      self.value = value
-      self.inputs = inputs
-      self.pullback = pullback
-      self.requiresGradient = requiresGradient
-      self.firstSliceRow = firstSliceRow
-    }
+    /// the value's rows are; the gradient is added there in place. A `var`
+    /// with a default so the memberwise initialiser may leave it out.
+    var firstSliceRow: Int? = nil
   }
 
   private(set) var nodes: [Node] = []
