@@ -99,6 +99,18 @@ final class GraphClassificationExperimentTests: XCTestCase {
         contentsOf: root.appendingPathComponent("results/runs/mutag-mincut-split0-seed0.json")))
     XCTAssertEqual(first.epochs, 2)
     XCTAssertEqual(first.clusterCounts.count, 1)
+    // Its training log: a header (MinCutPool's two losses) and a row per epoch.
+    let log = try text("logs/mutag-mincut-split0-seed0.csv").split(separator: "\n")
+    XCTAssertEqual(
+      log.first,
+      "epoch,training_loss,validation_loss,validation_cross_entropy,cut_1,orthogonality_1,"
+        + "validation_l2,validation_accuracy")
+    XCTAssertEqual(log.count, 1 + first.epochs)
+    XCTAssertEqual(
+      log.last.flatMap { Double($0.split(separator: ",")[2]) }.map {
+        $0 >= first.bestValidationLoss
+      },
+      true, "the best validation loss is among the logged ones")
     // The three test folds partition the 188 graphs; no test graph was trained on.
     var tested: [Int] = []
     for fold in 0..<3 {

@@ -71,6 +71,46 @@ final class GraphClassificationTrainingTests: XCTestCase {
     let outcome = try trainAndTest(
       pool: #"{"type": "diffpool", "k_ratio": 0.5, "channels": 16, "activation": "relu"}"#)
     XCTAssertGreaterThan(outcome.testAccuracy, 0.95, "\(outcome)")
+    try checkTrainingLog(of: outcome, auxiliaryNames: ["link_prediction_1", "entropy_1"])
+  }
+
+  /// The training log has a row per epoch whose validation loss is the
+  /// early-stopping criterion and whose parts add up to it (weights 1; the
+  /// model has no L2), and its CSV has a column per part.
+  private func checkTrainingLog(
+    of outcome: GraphClassificationTraining.Outcome, auxiliaryNames: [String]
+  ) throws {
+    XCTAssertEqual(outcome.auxiliaryLossNames, auxiliaryNames)
+    XCTAssertEqual(outcome.epochSummaries.map(\.epoch), Array(1...outcome.epochs))
+    XCTAssertEqual(outcome.epochSummaries.map(\.validationLoss), outcome.validationLosses)
+    for row in outcome.epochSummaries {
+      XCTAssertEqual(row.validationAuxiliaryLosses.count, auxiliaryNames.count)
+      let parts =
+        row.validationCrossEntropy + row.validationAuxiliaryLosses.reduce(0, +) + row.validationL2
+      XCTAssertEqual(parts, row.validationLoss, accuracy: 1e-5 * abs(row.validationLoss))
+      XCTAssertEqual(row.validationL2, 0)
+      XCTAssertTrue((0...1).contains(row.validationAccuracy), "\(row)")
+      XCTAssertTrue(row.trainingLoss.isFinite && row.trainingLoss > 0, "\(row)")
+    }
+    // The best epoch classifies the validation graphs as the restored model
+    // would; at the end of training they are separable.
+    XCTAssertGreaterThan(outcome.epochSummaries[outcome.bestEpoch - 1].validationAccuracy, 0.9)
+    let lines = GraphClassificationTraining.logCSV(of: outcome).split(separator: "\n")
+    XCTAssertEqual(
+      lines.first.map(String.init),
+      (["epoch", "training_loss", "validation_loss", "validation_cross_entropy"] + auxiliaryNames
+        + ["validation_l2", "validation_accuracy"]).joined(separator: ","))
+    XCTAssertEqual(lines.count, outcome.epochs + 1)
+    for line in lines.dropFirst() {
+      XCTAssertEqual(line.split(separator: ",").count, auxiliaryNames.count + 6)
+    }
+  }
+
+  func testAuxiliaryLossNamesCountThePoolingLevel() {
+    XCTAssertEqual(
+      GraphClassificationTraining.levelNames([.cut, .orthogonality, .cut, .orthogonality]),
+      ["cut_1", "orthogonality_1", "cut_2", "orthogonality_2"])
+    XCTAssertEqual(GraphClassificationTraining.levelNames([]), [])
   }
 
   func testTopKAndSAGPoolClassifiersLearnRingsFromCliques() throws {

@@ -214,6 +214,7 @@ public struct GraphClassificationExperiment: Sendable {
         split: item.split, splitIndex: item.splitIndex, seed: item.seed,
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
       run.progress = progress
+      run.logPath = "\(outputDirectory)/logs/\(item.runID).csv"
       run.coarseningCache = CoarseningCache(directory: "\(dataDirectory)/cache/coarsenings")
       run.log = { [log] line in log("\(item.configName) split \(item.splitIndex): \(line)") }
       if let baseline = item.config.baseline {

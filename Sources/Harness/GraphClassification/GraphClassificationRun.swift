@@ -54,6 +54,11 @@ public struct GraphClassificationRun {
   /// Called with one line of what the run did besides training (e.g. the
   /// coarsening of the dataset).
   public var log: (String) -> Void = { _ in }
+  /// Where the training log CSV is written (atomically, when the run
+  /// ends): one row per epoch (`GraphClassificationTraining.logCSV`), or
+  /// for the WL baseline one row per C with its validation accuracy; nil:
+  /// not written.
+  public var logPath: String?
 
   public init(
     config: RunConfig, configName: String, dataset: FeaturedDataset, split: GraphSplit,
@@ -107,6 +112,9 @@ public struct GraphClassificationRun {
       split: split,
       options: options, random: &random
     ) { epoch, _ in progress(epoch, maximum) }
+    if let logPath {
+      try AtomicFile.write(GraphClassificationTraining.logCSV(of: outcome), to: logPath)
+    }
     let elapsed = clock.now - start
     return GraphClassificationResult(
       config: configName, dataset: dataset.name, method: config.method, splitIndex: splitIndex,
@@ -137,14 +145,17 @@ public struct GraphClassificationRun {
         / Double(max(1, graphs.count))
     }
     var best = (index: 0, accuracy: -1.0)
+    var logText = "c,validation_accuracy\n"
     for (index, c) in baseline.cValues.enumerated() {
       let predicted = try PrecomputedKernelSVM.trainAndPredict(
         kernel: kernel, sampleCount: n, labels: labels, train: split.train, c: c,
         predict: split.validation)
       let score = accuracy(predicted, split.validation)
+      logText += "\(c),\(score)\n"
       if score > best.accuracy { best = (index, score) }
       progress(index + 1, baseline.cValues.count)
     }
+    if let logPath { try AtomicFile.write(logText, to: logPath) }
     let test = try PrecomputedKernelSVM.trainAndPredict(
       kernel: kernel, sampleCount: n, labels: labels, train: split.train,
       c: baseline.cValues[best.index], predict: split.test)

@@ -30,6 +30,29 @@ public enum GraphClassificationTraining {
     public var epochs: Int
     /// Validation loss after each epoch.
     public var validationLosses: [Double]
+    /// What each epoch did (the run's training log).
+    public var epochSummaries: [EpochSummary]
+    /// Names of the model's auxiliary losses in its order, the level of
+    /// the pooler appended ("link_prediction_1", "entropy_1", …): the
+    /// columns of `EpochSummary.validationAuxiliaryLosses`.
+    public var auxiliaryLossNames: [String]
+  }
+
+  /// One epoch of training, for the run's log: the mean total loss of the
+  /// training batches (weighted by their graphs; the parameters move during
+  /// the epoch), and on the validation graphs after the epoch the total
+  /// loss (the early-stopping criterion), its parts and the accuracy. The
+  /// parts are means over the validation graphs as the total is, so
+  /// total = cross-entropy + Σ w·auxiliary + L2 up to rounding; the
+  /// auxiliary losses are listed unweighted.
+  public struct EpochSummary: Sendable, Equatable {
+    public var epoch: Int
+    public var trainingLoss: Double
+    public var validationLoss: Double
+    public var validationCrossEntropy: Double
+    public var validationAuxiliaryLosses: [Double]
+    public var validationL2: Double
+    public var validationAccuracy: Double
   }
 
   /// Trains `model` on `dataset` with `split`; `random` draws the batch
@@ -50,26 +73,54 @@ public enum GraphClassificationTraining {
     }
     var best = (loss: Double.infinity, epoch: 0, values: parameters.map(\.value))
     var history: [Double] = []
+    var summaries: [EpochSummary] = []
+    var auxiliaryNames: [String] = []
     var epoch = 0
     while epoch < options.maximumEpochs && epoch - best.epoch < options.patience {
       epoch += 1
+      var trainingSum = 0.0
       for indices in GraphBatch.batches(
         of: split.train, size: options.batchSize, shuffle: true, random: &random)
       {
         let tape = Tape()
         let loss = try totalLoss(model, GraphBatch(dataset, indices: indices), nil, options, tape)
-        adam.update(parameters, with: tape.gradients(of: loss))
+        trainingSum += Double(loss.total.value.scalar) * Double(indices.count)
+        adam.update(parameters, with: tape.gradients(of: loss.total))
       }
       var sum = 0.0
+      var crossEntropySum = 0.0
+      var auxiliarySums: [Double] = []
+      var l2Sum = 0.0
+      var correct = 0
       for (batch, graph) in validationBatches {
-        let loss = try totalLoss(model, batch, graph, options, Tape()).value.scalar
-        sum += Double(loss) * Double(batch.count)
+        let loss = try totalLoss(model, batch, graph, options, Tape())
+        let weight = Double(batch.count)
+        sum += Double(loss.total.value.scalar) * weight
+        crossEntropySum += Double(loss.crossEntropy.value.scalar) * weight
+        let auxiliary = loss.output.auxiliaryLosses
+        if auxiliarySums.isEmpty {
+          auxiliarySums = Array(repeating: 0, count: auxiliary.count)
+          auxiliaryNames = Self.levelNames(auxiliary.map(\.kind))
+        }
+        for (index, term) in auxiliary.enumerated() {
+          auxiliarySums[index] += Double(term.value.value.scalar) * weight
+        }
+        l2Sum += Double(loss.output.l2?.value.scalar ?? 0) * weight
+        let predicted = loss.output.logits.value.argmaxPerRow()
+        correct += zip(predicted, batch.labels).filter { $0 == $1 }.count
       }
-      let validationLoss = sum / Double(split.validation.count)
+      let count = Double(split.validation.count)
+      let validationLoss = sum / count
       guard validationLoss.isFinite else {
         throw PoolingError("epoch \(epoch): the validation loss is \(validationLoss)")
       }
       history.append(validationLoss)
+      summaries.append(
+        EpochSummary(
+          epoch: epoch, trainingLoss: trainingSum / Double(split.train.count),
+          validationLoss: validationLoss, validationCrossEntropy: crossEntropySum / count,
+          validationAuxiliaryLosses: auxiliarySums.map { $0 / count },
+          validationL2: l2Sum / count, validationAccuracy: Double(correct) / count))
       epochEnded(epoch, validationLoss)
       if validationLoss < best.loss {
         best = (validationLoss, epoch, parameters.map(\.value))
@@ -86,21 +137,51 @@ public enum GraphClassificationTraining {
     }
     return Outcome(
       testAccuracy: Double(correct) / Double(split.test.count), bestValidationLoss: best.loss,
-      bestEpoch: best.epoch, epochs: epoch, validationLosses: history)
+      bestEpoch: best.epoch, epochs: epoch, validationLosses: history,
+      epochSummaries: summaries, auxiliaryLossNames: auxiliaryNames)
   }
 
-  /// CE (mean over the batch's graphs) + Σ w · auxiliary + L2.
+  /// CE (mean over the batch's graphs) + Σ w · auxiliary + L2, with the
+  /// cross-entropy and the model's output (its auxiliary losses and L2).
   static func totalLoss(
     _ model: GraphClassifier, _ batch: GraphBatch, _ graph: SparseGraph?, _ options: Options,
     _ tape: Tape
-  ) throws -> Variable {
+  ) throws -> (total: Variable, crossEntropy: Variable, output: GraphClassifier.Output) {
     let output = try model.forward(batch, graph: graph, tape: tape)
-    var total = crossEntropy(logits: output.logits, labels: batch.labels)
+    let crossEntropy = crossEntropy(logits: output.logits, labels: batch.labels)
+    var total = crossEntropy
     for loss in output.auxiliaryLosses {
       let weight = options.lossWeights[loss.kind] ?? 1
       if weight != 0 { total = total + loss.value * weight }
     }
     if let l2 = output.l2 { total = total + l2 }
-    return total
+    return (total, crossEntropy, output)
+  }
+
+  /// Each kind's name with its occurrence counted from 1 (the pooling
+  /// level): [linkPrediction, entropy, linkPrediction, entropy] →
+  /// link_prediction_1, entropy_1, link_prediction_2, entropy_2.
+  public static func levelNames(_ kinds: [AuxiliaryLossKind]) -> [String] {
+    var seen: [AuxiliaryLossKind: Int] = [:]
+    return kinds.map { kind in
+      seen[kind, default: 0] += 1
+      return "\(kind.name)_\(seen[kind]!)"
+    }
+  }
+
+  /// The training log as CSV: one row per epoch (`EpochSummary`), the
+  /// auxiliary losses in `outcome.auxiliaryLossNames`' columns.
+  public static func logCSV(of outcome: Outcome) -> String {
+    var text =
+      (["epoch", "training_loss", "validation_loss", "validation_cross_entropy"]
+      + outcome.auxiliaryLossNames + ["validation_l2", "validation_accuracy"])
+      .joined(separator: ",") + "\n"
+    for row in outcome.epochSummaries {
+      let values =
+        [row.trainingLoss, row.validationLoss, row.validationCrossEntropy]
+        + row.validationAuxiliaryLosses + [row.validationL2, row.validationAccuracy]
+      text += "\(row.epoch)," + values.map { "\($0)" }.joined(separator: ",") + "\n"
+    }
+    return text
   }
 }
