@@ -54,6 +54,7 @@ final class StaleTemporaryTests: XCTestCase {
   private struct NoRun: QueueItem {
     var runID: String { "none" }
     var configName: String { "none" }
+    var configSHA256: String { "" }
   }
 
   private struct NoRecord: RecordedRun {

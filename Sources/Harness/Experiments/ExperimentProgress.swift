@@ -28,6 +28,9 @@ public final class ExperimentProgress: Sendable {
   private struct State {
     var done = 0
     var doneCost = 0.0
+    /// Runs not computed here (another process finished them) and their cost.
+    var skipped = 0
+    var skippedCost = 0.0
     var running: [Int: Running] = [:]
     var lastLine: ContinuousClock.Instant
     var lastDraw: ContinuousClock.Instant
@@ -108,6 +111,17 @@ public final class ExperimentProgress: Sendable {
     }
   }
 
+  /// Run `id` needs no computing after all (`reason`, e.g. another process
+  /// finished it): it counts as done, and its cost leaves the ETA.
+  public func skipped(_ id: Int, label: String, cost: Double, reason: String) {
+    state.withLock { s in
+      s.done += 1
+      s.skipped += 1
+      s.skippedCost += cost
+      printLine("[\(s.done)/\(total)] \(label): \(reason)", &s)
+    }
+  }
+
   /// Run `id` failed: always a line of its own.
   public func failed(_ id: Int, error: String) {
     state.withLock { s in
@@ -160,8 +174,9 @@ public final class ExperimentProgress: Sendable {
     let progressed = s.doneCost + s.running.values.reduce(0) { $0 + $1.cost * $1.fraction }
     guard progressed > 0 else { return "?" }
     let elapsed = (clock.now - start).seconds
-    let remaining = formatDuration(elapsed / progressed * max(0, totalCost - progressed))
-    return runsMayStopEarly && s.done == 0 ? "≤ " + remaining : remaining
+    let remaining = formatDuration(
+      elapsed / progressed * max(0, totalCost - s.skippedCost - progressed))
+    return runsMayStopEarly && s.done == s.skipped ? "≤ " + remaining : remaining
   }
 }
 

@@ -19,6 +19,8 @@ public protocol RecordedRun: Codable, Sendable {
 protocol QueueItem: Sendable {
   var runID: String { get }
   var configName: String { get }
+  /// SHA-256 of the config file's content (what a record must match).
+  var configSHA256: String { get }
 }
 
 struct RunQueue<Item: QueueItem>: Sendable {
@@ -85,9 +87,13 @@ struct RunQueue<Item: QueueItem>: Sendable {
   /// or `.collect` scope lists them instead). `run` computes one item, writes its
   /// outputs and returns its record and a one-line summary for the
   /// display; the record is written atomically to `recordPath` (a stale
-  /// one is removed first, so a failed rerun leaves none). Returns the
-  /// failures (run id, message). `runsMayStopEarly`: a cost counts an
-  /// iteration limit the run may not reach (the first ETA is a bound).
+  /// one is removed first, so a failed rerun leaves none). A run whose
+  /// record of the same config appeared after the plan was made (another
+  /// `gpool` process or a Slurm task finished it meanwhile) is skipped,
+  /// unless `force`: its record is kept, not deleted and recomputed.
+  /// Returns the failures (run id, message). `runsMayStopEarly`: a cost
+  /// counts an iteration limit the run may not reach (the first ETA is a
+  /// bound).
   func execute<Record: RecordedRun>(
     _ pending: [Item], label: (Item) -> String, cost: (Item) -> Double,
     runsMayStopEarly: Bool = false,
@@ -149,6 +155,16 @@ struct RunQueue<Item: QueueItem>: Sendable {
         let index = next.add(1, ordering: .relaxed).oldValue
         guard index < ordered.count else { return }
         let path = recordPath(ids[index])
+        if !force, let data = FileManager.default.contents(atPath: path),
+          let stored = try? JSONDecoder().decode(Record.self, from: data),
+          stored.configSHA256 == ordered[index].configSHA256
+        {
+          progress.skipped(
+            index, label: labels[index], cost: costs[index],
+            reason: "finished meanwhile by another process (its record appeared after this "
+              + "run list was made); kept, not recomputed")
+          continue
+        }
         try? FileManager.default.removeItem(atPath: path)
         progress.started(index, label: labels[index], cost: costs[index])
         do {
