@@ -106,6 +106,27 @@ final class GraphClassificationTrainingTests: XCTestCase {
     }
   }
 
+  /// The log's columns come from the model's `auxiliaryLossKinds`: they
+  /// must be the kinds `forward` returns, in its order, for every pooler.
+  func testTheModelListsTheAuxiliaryLossesForwardReturns() throws {
+    let dataset = Self.ringsAndCliques(count: 8, seed: 1)
+    let batch = GraphBatch(dataset, indices: Array(0..<8))
+    let gcs = #"{"type": "gcs", "units": 4}"#
+    for pool in [
+      #"{"type": "mincut", "k_ratio": 0.5}"#, #"{"type": "diffpool", "k_ratio": 0.5}"#,
+      #"{"type": "acc", "k_ratio": 0.5}"#, #"{"type": "dmon", "k_ratio": 0.5}"#,
+      #"{"type": "topk", "ratio": 0.5}"#,
+    ] {
+      var random = RandomSource(seed: 0)
+      let model = try GraphClassifier(
+        layers: try layers(
+          "[\(gcs), \(pool), \(gcs), \(pool), " + #"{"type": "readout"}, {"type": "dense"}]"#),
+        inputFeatures: 2, classCount: 2, averageNodes: 10, random: &random)
+      let kinds = try model.forward(batch, tape: Tape()).auxiliaryLosses.map(\.kind)
+      XCTAssertEqual(kinds, model.auxiliaryLossKinds, pool)
+    }
+  }
+
   func testAuxiliaryLossNamesCountThePoolingLevel() {
     XCTAssertEqual(
       GraphClassificationTraining.levelNames([.cut, .orthogonality, .cut, .orthogonality]),

@@ -88,9 +88,10 @@ struct RunQueue<Item: QueueItem>: Sendable {
   /// outputs and returns its record and a one-line summary for the
   /// display; the record is written atomically to `recordPath` (a stale
   /// one is removed first, so a failed rerun leaves none). A run whose
-  /// record of the same config appeared after the plan was made (another
-  /// `gpool` process or a Slurm task finished it meanwhile) is skipped,
-  /// unless `force`: its record is kept, not deleted and recomputed.
+  /// record of the same config appeared after the plan was made, here or
+  /// in a reused directory (another `gpool` process or a Slurm task
+  /// finished it meanwhile), is skipped unless `force`: its record is kept,
+  /// not deleted and recomputed.
   /// Returns the failures (run id, message). `runsMayStopEarly`: a cost
   /// counts an iteration limit the run may not reach (the first ETA is a
   /// bound).
@@ -155,9 +156,8 @@ struct RunQueue<Item: QueueItem>: Sendable {
         let index = next.add(1, ordering: .relaxed).oldValue
         guard index < ordered.count else { return }
         let path = recordPath(ids[index])
-        if !force, let data = FileManager.default.contents(atPath: path),
-          let stored = try? JSONDecoder().decode(Record.self, from: data),
-          stored.configSHA256 == ordered[index].configSHA256
+        if !force,
+          storedRecord(ids[index], as: Record.self)?.configSHA256 == ordered[index].configSHA256
         {
           progress.skipped(
             index, label: labels[index], cost: costs[index],

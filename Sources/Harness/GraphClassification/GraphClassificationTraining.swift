@@ -28,14 +28,14 @@ public enum GraphClassificationTraining {
     public var bestValidationLoss: Double
     public var bestEpoch: Int
     public var epochs: Int
-    /// Validation loss after each epoch.
-    public var validationLosses: [Double]
     /// What each epoch did (the run's training log).
     public var epochSummaries: [EpochSummary]
     /// Names of the model's auxiliary losses in its order, the level of
     /// the pooler appended ("link_prediction_1", "entropy_1", …): the
     /// columns of `EpochSummary.validationAuxiliaryLosses`.
     public var auxiliaryLossNames: [String]
+    /// Validation loss after each epoch.
+    public var validationLosses: [Double] { epochSummaries.map(\.validationLoss) }
   }
 
   /// One epoch of training, for the run's log: the mean total loss of the
@@ -72,9 +72,8 @@ public enum GraphClassificationTraining {
       return (batch: batch, graph: SparseGraph(adjacency: batch.adjacency))
     }
     var best = (loss: Double.infinity, epoch: 0, values: parameters.map(\.value))
-    var history: [Double] = []
     var summaries: [EpochSummary] = []
-    var auxiliaryNames: [String] = []
+    let auxiliaryCount = model.auxiliaryLossKinds.count
     var epoch = 0
     while epoch < options.maximumEpochs && epoch - best.epoch < options.patience {
       epoch += 1
@@ -89,7 +88,7 @@ public enum GraphClassificationTraining {
       }
       var sum = 0.0
       var crossEntropySum = 0.0
-      var auxiliarySums: [Double] = []
+      var auxiliarySums = [Double](repeating: 0, count: auxiliaryCount)
       var l2Sum = 0.0
       var correct = 0
       for (batch, graph) in validationBatches {
@@ -97,24 +96,17 @@ public enum GraphClassificationTraining {
         let weight = Double(batch.count)
         sum += Double(loss.total.value.scalar) * weight
         crossEntropySum += Double(loss.crossEntropy.value.scalar) * weight
-        let auxiliary = loss.output.auxiliaryLosses
-        if auxiliarySums.isEmpty {
-          auxiliarySums = Array(repeating: 0, count: auxiliary.count)
-          auxiliaryNames = Self.levelNames(auxiliary.map(\.kind))
-        }
-        for (index, term) in auxiliary.enumerated() {
+        for (index, term) in loss.output.auxiliaryLosses.enumerated() {
           auxiliarySums[index] += Double(term.value.value.scalar) * weight
         }
         l2Sum += Double(loss.output.l2?.value.scalar ?? 0) * weight
-        let predicted = loss.output.logits.value.argmaxPerRow()
-        correct += zip(predicted, batch.labels).filter { $0 == $1 }.count
+        correct += correctCount(loss.output.logits, batch.labels)
       }
       let count = Double(split.validation.count)
       let validationLoss = sum / count
       guard validationLoss.isFinite else {
         throw PoolingError("epoch \(epoch): the validation loss is \(validationLoss)")
       }
-      history.append(validationLoss)
       summaries.append(
         EpochSummary(
           epoch: epoch, trainingLoss: trainingSum / Double(split.train.count),
@@ -132,13 +124,17 @@ public enum GraphClassificationTraining {
       of: split.test, size: options.batchSize, shuffle: false, random: &random)
     {
       let batch = GraphBatch(dataset, indices: indices)
-      let predicted = try model.forward(batch, tape: Tape()).logits.value.argmaxPerRow()
-      correct += zip(predicted, batch.labels).filter { $0 == $1 }.count
+      correct += correctCount(try model.forward(batch, tape: Tape()).logits, batch.labels)
     }
     return Outcome(
       testAccuracy: Double(correct) / Double(split.test.count), bestValidationLoss: best.loss,
-      bestEpoch: best.epoch, epochs: epoch, validationLosses: history,
-      epochSummaries: summaries, auxiliaryLossNames: auxiliaryNames)
+      bestEpoch: best.epoch, epochs: epoch, epochSummaries: summaries,
+      auxiliaryLossNames: levelNames(model.auxiliaryLossKinds))
+  }
+
+  /// How many graphs the logits (B×C) put in their labelled class.
+  static func correctCount(_ logits: Variable, _ labels: [Int]) -> Int {
+    zip(logits.value.argmaxPerRow(), labels).filter { $0 == $1 }.count
   }
 
   /// CE (mean over the batch's graphs) + Σ w · auxiliary + L2, with the

@@ -126,6 +126,15 @@ public struct GraphClassifier {
     clusterCounts = clusters
   }
 
+  /// The kinds of the auxiliary losses `forward` returns, in its order
+  /// (each pooler's `lossKinds`, layer by layer).
+  public var auxiliaryLossKinds: [AuxiliaryLossKind] {
+    layers.flatMap { layer -> [AuxiliaryLossKind] in
+      if case .pool(let pooler, _) = layer { return pooler.lossKinds }
+      return []
+    }
+  }
+
   /// The precomputed poolers (Graclus, NDP), in layer order; they come
   /// before any trainable pooler (checked when the model is built).
   public var precomputedPoolers: [any PrecomputedPooler] {
