@@ -95,8 +95,10 @@ final class NodeClusteringExperimentTests: XCTestCase {
     let spec = try ExperimentSpec.load(
       from: root.appendingPathComponent("Experiments/tiny/experiment.json").path)
     return NodeClusteringExperiment(
-      spec: spec, rootDirectory: root.path, dataDirectory: Self.mirror!,
-      outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: force, log: log)
+      settings: ExperimentSettings(
+        spec: spec, rootDirectory: root.path, dataDirectory: Self.mirror!,
+        outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: force,
+        log: log))
   }
 
   private func text(_ relative: String) throws -> String {
@@ -157,11 +159,12 @@ final class NodeClusteringExperimentTests: XCTestCase {
       -> NodeClusteringExperiment
     {
       NodeClusteringExperiment(
-        spec: try ExperimentSpec.load(
-          from: root.appendingPathComponent("Experiments/other/experiment.json").path),
-        rootDirectory: root.path, dataDirectory: Self.mirror!,
-        outputDirectory: root.appendingPathComponent("other-results").path, jobs: 1, force: false,
-        log: log)
+        settings: ExperimentSettings(
+          spec: try ExperimentSpec.load(
+            from: root.appendingPathComponent("Experiments/other/experiment.json").path),
+          rootDirectory: root.path, dataDirectory: Self.mirror!,
+          outputDirectory: root.appendingPathComponent("other-results").path, jobs: 1,
+          force: false, log: log))
     }
     let lines = Mutex<[String]>([])
     XCTAssertTrue(try other { line in lines.withLock { $0.append(line) } }.run().isEmpty)
@@ -239,9 +242,10 @@ final class NodeClusteringExperimentTests: XCTestCase {
     let empty = root.appendingPathComponent("no-data").path
     try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
     let problems = try NodeClusteringExperiment(
-      spec: spec, rootDirectory: root.path, dataDirectory: empty,
-      outputDirectory: root.appendingPathComponent("results").path, jobs: 1, force: false,
-      log: { _ in }
+      settings: ExperimentSettings(
+        spec: spec, rootDirectory: root.path, dataDirectory: empty,
+        outputDirectory: root.appendingPathComponent("results").path, jobs: 1, force: false,
+        log: { _ in })
     ).run()
     XCTAssertEqual(problems.count, 5 * 2, "every (config, seed) could not be done")
     XCTAssertTrue(

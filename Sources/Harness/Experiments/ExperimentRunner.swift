@@ -1,17 +1,15 @@
 import Foundation
 
 /// What `gpool reproduce` and `gpool run` drive: an experiment of one task.
+/// A runner reads its configs and data, runs what is missing through a
+/// `RunQueue` and writes its tables.
 public protocol ExperimentRunner: Sendable {
+  init(settings: ExperimentSettings)
+  var settings: ExperimentSettings { get set }
   /// Runs what is missing and rewrites the tables; returns the runs that
   /// could not be done.
   func run() throws -> [(runID: String, error: String)]
-  /// Which pending runs `run()` executes and whether it writes the tables.
-  var scope: RunScope { get set }
 }
-
-extension NodeClusteringExperiment: ExperimentRunner {}
-extension GraphClassificationExperiment: ExperimentRunner {}
-extension VectorClusteringExperiment: ExperimentRunner {}
 
 /// The `task` of a config file, read before the task's own strict schema.
 private struct TaskOnly: Decodable {
@@ -45,32 +43,16 @@ public enum ExperimentRunners {
           "the configs mix tasks (\(tasks.sorted().joined(separator: ", "))); "
           + "an experiment runs one task")
     }
-    if name == "vector_clustering" {
-      var runner = VectorClusteringExperiment(
+    let runner: any ExperimentRunner.Type =
+      switch name {
+      case "vector_clustering": VectorClusteringExperiment.self
+      case RunConfig.Task.nodeClustering.rawValue: NodeClusteringExperiment.self
+      default: GraphClassificationExperiment.self  // the only other task RunConfig decodes
+      }
+    return runner.init(
+      settings: ExperimentSettings(
         spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
         outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-        log: log)
-      runner.only = only
-      runner.scope = scope
-      return runner
-    }
-    switch RunConfig.Task(rawValue: name)! {
-    case .nodeClustering:
-      var runner = NodeClusteringExperiment(
-        spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
-        outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-        log: log)
-      runner.only = only
-      runner.scope = scope
-      return runner
-    case .graphClassification:
-      var runner = GraphClassificationExperiment(
-        spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
-        outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-        log: log)
-      runner.only = only
-      runner.scope = scope
-      return runner
-    }
+        only: only, scope: scope, log: log))
   }
 }

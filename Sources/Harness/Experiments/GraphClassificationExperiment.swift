@@ -8,38 +8,10 @@ import TensorCore
 /// config's `split` (default: stratified 10-fold cross-validation with 10%
 /// of each training fold for validation, seed 0), model seeds from the
 /// config's `seeds` or else the experiment's.
-public struct GraphClassificationExperiment: Sendable {
-  public let spec: ExperimentSpec
-  public let rootDirectory: String
-  public let dataDirectory: String
-  public let outputDirectory: String
-  public let jobs: Int
-  public let force: Bool
-  public let log: @Sendable (String) -> Void
-  public let progressStyle: ExperimentProgress.Style
-  public let write: @Sendable (String) -> Void
-  /// When set, only configs whose file name contains one of these strings
-  /// are run (and only their datasets loaded); the tables still list every
-  /// cell, with its runs done.
-  public var only: [String]?
-  /// Which pending runs are executed and whether the tables are written
-  /// (default: all, and the tables).
-  public var scope: RunScope = .all
-
-  public init(
-    spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
-    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style = .lines,
-    log: @escaping @Sendable (String) -> Void
-  ) {
-    self.spec = spec
-    self.rootDirectory = rootDirectory
-    self.dataDirectory = dataDirectory
-    self.outputDirectory = outputDirectory
-    self.jobs = max(1, jobs)
-    self.force = force
-    self.log = log
-    self.progressStyle = progressStyle
-    write = ExperimentProgress.standardErrorWriter(log: log)
+public struct GraphClassificationExperiment: ExperimentRunner {
+  public var settings: ExperimentSettings
+  public init(settings: ExperimentSettings) {
+    self.settings = settings
   }
 
   struct WorkItem: QueueItem {
@@ -77,12 +49,12 @@ public struct GraphClassificationExperiment: Sendable {
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
     let paper =
-      try spec.paperNumbers.map {
-        try ClassificationPaperNumber.load(from: resolve($0))
+      try settings.spec.paperNumbers.map {
+        try ClassificationPaperNumber.load(from: settings.resolve($0))
       } ?? []
     var configs: [(path: String, config: RunConfig, hash: String)] = []
-    for path in spec.configs {
-      let full = resolve(path)
+    for path in settings.spec.configs {
+      let full = settings.resolve(path)
       let config = try RunConfig.load(from: full)
       guard config.task == .graphClassification else {
         throw ConfigError(
@@ -95,34 +67,34 @@ public struct GraphClassificationExperiment: Sendable {
     var datasets: [DatasetKey: LoadedDataset] = [:]
     var skipped: [String: String] = [:]
     func selected(_ path: String) -> Bool {
-      guard let only else { return true }
-      let name = Self.configName(of: path)
-      return only.contains { name.contains($0) }
+      settings.selects(configName: Self.configName(of: path))
     }
     // One load per dataset, one feature build per (dataset, feature options).
     var raws: [String: GraphClassificationDataset] = [:]
-    for spec in configs.filter({ selected($0.path) }).map(\.config.dataset)
-    where datasets[DatasetKey(spec)] == nil && skipped[spec.name] == nil {
-      let name = spec.name
+    for datasetSpec in configs.filter({ selected($0.path) }).map(\.config.dataset)
+    where datasets[DatasetKey(datasetSpec)] == nil && skipped[datasetSpec.name] == nil {
+      let name = datasetSpec.name
       let clock = ContinuousClock()
       let start = clock.now
       do {
         if raws[name] == nil {
           raws[name] = try GraphDatasetCatalog.load(
-            GraphDatasetCatalog.entry(named: name)!, dataDirectory: dataDirectory)
+            GraphDatasetCatalog.entry(named: name)!, dataDirectory: settings.dataDirectory)
         }
         let raw = raws[name]!
-        let featured = try SurrogateFeatures.build(dataset: raw, options: spec.resolvedFeatures)
+        let featured = try SurrogateFeatures.build(
+          dataset: raw, options: datasetSpec.resolvedFeatures)
         let checksum = SHA256.combinedHexDigest(of: raw.fileChecksums)
-        datasets[DatasetKey(spec)] = LoadedDataset(featured: featured, raw: raw, checksum: checksum)
-        log(
+        datasets[DatasetKey(datasetSpec)] = LoadedDataset(
+          featured: featured, raw: raw, checksum: checksum)
+        settings.log(
           "loaded \(name): \(raw.graphs.count) graphs, \(featured.featureCount) features, "
             + String(
               format: "avg %.1f nodes, in %.1f s", raw.averageNodeCount,
               (clock.now - start).seconds))
       } catch let error as DatasetError {
         skipped[name] = "skipped: \(error)"
-        log("\(name): \(skipped[name]!) — its rows are reported as skipped")
+        settings.log("\(name): \(skipped[name]!) — its rows are reported as skipped")
       }
     }
 
@@ -132,7 +104,7 @@ public struct GraphClassificationExperiment: Sendable {
       let name = Self.configName(of: path)
       if let other = names.updateValue(path, forKey: name) {
         throw ConfigError(
-          file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
+          file: "Experiments/\(settings.spec.name)/experiment.json", keyPath: "configs",
           message: "\(other) and \(path) have the same file name '\(name)'")
       }
       guard selected(path), let loaded = datasets[DatasetKey(config.dataset)] else { continue }
@@ -140,10 +112,10 @@ public struct GraphClassificationExperiment: Sendable {
       do {
         splits = try DatasetSplits.make(config.split, for: loaded.raw)
       } catch {
-        throw ConfigError(file: resolve(path), keyPath: "split", message: "\(error)")
+        throw ConfigError(file: settings.resolve(path), keyPath: "split", message: "\(error)")
       }
       for (index, split) in splits.enumerated() {
-        for seed in config.seeds ?? spec.seeds {
+        for seed in config.seeds ?? settings.spec.seeds {
           items.append(
             WorkItem(
               configPath: path, config: config, configSHA256: hash, splitIndex: index,
@@ -152,13 +124,9 @@ public struct GraphClassificationExperiment: Sendable {
       }
     }
 
-    let commit = GitInfo.commit(in: rootDirectory)
-    var queue = RunQueue<WorkItem>(
-      outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-      write: write, log: log)
-    queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
-    queue.scope = scope
-    if case .single(let id) = scope,
+    let commit = GitInfo.commit(in: settings.rootDirectory)
+    let queue = settings.makeQueue(of: WorkItem.self)
+    if case .single(let id) = settings.scope,
       // The run's own config: the longest name the id starts with (an
       // overlapping name selected along with it does not count).
       let own = configs.map({ (Self.configName(of: $0.path), $0.config) })
@@ -167,20 +135,21 @@ public struct GraphClassificationExperiment: Sendable {
     {
       return [(runID: id, error: reason)]  // its config's dataset could not be loaded
     }
-    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
+    try settings.scope.check(runIDs: items.map(\.runID), experiment: settings.spec.name)
     let pending = items.filter {
       queue.needsRun(
         $0.runID, configSHA256: $0.configSHA256, configPath: $0.configPath,
         as: GraphClassificationResult.self)
     }
-    log(
-      "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done, "
-        + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
+    settings.log(
+      "\(settings.spec.name): \(items.count) runs, \(items.count - pending.count) already done, "
+        + "\(pending.count) to run (jobs: \(settings.jobs), threads per run: \(Threading.threadCount))"
+    )
     let loaded = datasets
     // The WL kernel of each dataset a wl_svm config uses, once (it needs no
     // labels and no split).
     var kernels: [String: [Double]] = [:]
-    for item in pending where scope.executes(item.runID) {
+    for item in pending where settings.scope.executes(item.runID) {
       guard let baseline = item.config.baseline, baseline.type == "wl_svm" else { continue }
       let key = "\(item.config.dataset.name)/\(baseline.wlIterations)"
       guard kernels[key] == nil, let raw = datasets[DatasetKey(item.config.dataset)]?.raw else {
@@ -189,7 +158,7 @@ public struct GraphClassificationExperiment: Sendable {
       let clock = ContinuousClock()
       let start = clock.now
       kernels[key] = WeisfeilerLehman.kernel(of: raw, iterations: baseline.wlIterations)
-      log(
+      settings.log(
         String(
           format: "WL kernel of %@ (h = %d, %d graphs): %.1f s", item.config.dataset.name,
           baseline.wlIterations, raw.graphs.count, (clock.now - start).seconds))
@@ -202,9 +171,11 @@ public struct GraphClassificationExperiment: Sendable {
       let nodes = item.split.train.reduce(0) { $0 + graphs[$1].nodeCount }
       return Double(nodes) * Double(item.config.training.maxEpochs)
     }
+    func label(_ item: WorkItem) -> String {
+      "\(item.configName) split \(item.splitIndex) seed \(item.seed)"
+    }
     let failures = try queue.execute(
-      pending, label: { "\($0.configName) split \($0.splitIndex) seed \($0.seed)" },
-      cost: estimatedCost,
+      pending, label: label, cost: estimatedCost,
       // Trained models stop early; the WL kernel baseline goes through all its C values.
       runsMayStopEarly: pending.contains { $0.config.baseline == nil }
     ) { item, progress in
@@ -214,9 +185,12 @@ public struct GraphClassificationExperiment: Sendable {
         split: item.split, splitIndex: item.splitIndex, seed: item.seed,
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
       run.progress = progress
-      run.logPath = "\(outputDirectory)/logs/\(item.runID).csv"
-      run.coarseningCache = CoarseningCache(directory: "\(dataDirectory)/cache/coarsenings")
-      run.log = { [log] line in log("\(item.configName) split \(item.splitIndex): \(line)") }
+      run.logPath = "\(settings.outputDirectory)/logs/\(item.runID).csv"
+      run.coarseningCache = CoarseningCache(
+        directory: "\(settings.dataDirectory)/cache/coarsenings")
+      run.log = { [settings] line in
+        settings.log("\(item.configName) split \(item.splitIndex): \(line)")
+      }
       if let baseline = item.config.baseline {
         run.kernel = wlKernels["\(item.config.dataset.name)/\(baseline.wlIterations)"]
       }
@@ -238,7 +212,7 @@ public struct GraphClassificationExperiment: Sendable {
     }.map {
       (runID: Self.configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
     }
-    guard scope.writesTables else {
+    guard settings.scope.writesTables else {
       // A plan reports what it leaves out; a task's own dataset is its failure.
       return failures + skippedRuns
     }
@@ -251,7 +225,7 @@ public struct GraphClassificationExperiment: Sendable {
       case .randomStratified(let count, _, _, _): splits = count
       case .predefined: splits = raws[config.dataset.name]?.predefinedSplits.count ?? 1
       }
-      expected[Self.configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
+      expected[Self.configName(of: path)] = splits * (config.seeds ?? settings.spec.seeds).count
     }
     // Every stored run of a listed config with its current content, also
     // of configs not selected this time (so `--only` never hides results).
@@ -262,27 +236,27 @@ public struct GraphClassificationExperiment: Sendable {
       }
     }
     let epochSeconds =
-      try spec.epochSeconds.map { try EpochSeconds.load(from: resolve($0)) } ?? [:]
+      try settings.spec.epochSeconds.map { try EpochSeconds.load(from: settings.resolve($0)) }
+      ?? [:]
     var tables = ClassificationTables(
-      spec: spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
+      spec: settings.spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
       results: results, expectedRuns: expected, paper: paper, skipped: skipped,
       epochSeconds: epochSeconds)
     tables.epochLowerBounds =
-      spec.epochSeconds.map { EpochSeconds.lowerBounds(from: resolve($0)) } ?? []
-    try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
-    try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
-    try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
-    log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
+      settings.spec.epochSeconds.map { EpochSeconds.lowerBounds(from: settings.resolve($0)) } ?? []
+    try AtomicFile.write(tables.runsCSV(), to: "\(settings.outputDirectory)/runs.csv")
+    try AtomicFile.write(tables.summaryCSV(), to: "\(settings.outputDirectory)/summary.csv")
+    try AtomicFile.write(
+      tables.markdown(), to: "\(settings.outputDirectory)/\(settings.spec.name).md")
+    settings.log(
+      "wrote \(settings.outputDirectory)/runs.csv, summary.csv, \(settings.spec.name).md (\(results.count) runs)"
+    )
     return failures + skippedRuns
   }
 
   /// A config's name in run ids and tables: its file name without `.json`.
   static func configName(of path: String) -> String {
     URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-  }
-
-  private func resolve(_ path: String) -> String {
-    path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
   }
 }
 

@@ -13,47 +13,16 @@ import TensorCore
 /// - `logs/<run-id>.csv`: per-iteration losses (NMI for monitoring only);
 /// - `checkpoints/<run-id>.h5`: final parameters and optimiser state;
 /// - `runs.csv`, `summary.csv`, `<name>.md`: the tables.
-public struct NodeClusteringExperiment: Sendable {
-  public let spec: ExperimentSpec
-  /// Repository root: config and paper-number paths are relative to it.
-  public let rootDirectory: String
-  public let dataDirectory: String
-  public let outputDirectory: String
-  /// Runs executed at the same time (each single-threaded when > 1).
-  public let jobs: Int
-  public let force: Bool
-  /// Prints one line (no trailing newline) for messages outside the run loop.
-  public let log: @Sendable (String) -> Void
-  /// How progress is shown while runs compute (see `ExperimentProgress`).
-  public let progressStyle: ExperimentProgress.Style
-  /// Writes raw text (the progress display), e.g. to standard error.
-  public let write: @Sendable (String) -> Void
-  /// When set, only configs whose file name contains one of these strings
-  /// are run; the tables still list every cell.
-  public var only: [String]?
-  /// Which pending runs are executed and whether the tables are written
-  /// (default: all, and the tables).
-  public var scope: RunScope = .all
+public struct NodeClusteringExperiment: ExperimentRunner {
+  public var settings: ExperimentSettings
   /// The memory one run may use (`MemoryEstimate.budget(jobs:)`: 80% of the
   /// machine's memory shared by the parallel runs); a config whose estimate
   /// exceeds it is refused before any output.
   public var memoryBudgetBytes: Int
 
-  public init(
-    spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
-    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style = .lines,
-    log: @escaping @Sendable (String) -> Void
-  ) {
-    self.spec = spec
-    self.rootDirectory = rootDirectory
-    self.dataDirectory = dataDirectory
-    self.outputDirectory = outputDirectory
-    self.jobs = max(1, jobs)
-    self.force = force
-    self.log = log
-    self.progressStyle = progressStyle
-    memoryBudgetBytes = MemoryEstimate.budget(jobs: max(1, jobs))
-    write = ExperimentProgress.standardErrorWriter(log: log)
+  public init(settings: ExperimentSettings) {
+    self.settings = settings
+    memoryBudgetBytes = MemoryEstimate.budget(jobs: settings.jobs)
   }
 
   struct WorkItem: QueueItem {
@@ -73,22 +42,23 @@ public struct NodeClusteringExperiment: Sendable {
   /// because their dataset's files are missing; finished runs are kept.
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
-    let paper = try spec.paperNumbers.map { try PaperNumber.load(from: resolve($0)) } ?? []
+    let paper =
+      try settings.spec.paperNumbers.map { try PaperNumber.load(from: settings.resolve($0)) } ?? []
     var items: [WorkItem] = []
     var names: [String: String] = [:]
-    for path in spec.configs {
+    for path in settings.spec.configs {
       // Runs are named after their config file, so names must not repeat.
       let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
       if let other = names.updateValue(path, forKey: name) {
         throw ConfigError(
-          file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
+          file: "Experiments/\(settings.spec.name)/experiment.json", keyPath: "configs",
           message: "\(other) and \(path) have the same file name '\(name)'; runs are named "
             + "after their config file, so rename one")
       }
-      let full = resolve(path)
+      let full = settings.resolve(path)
       let config = try RunConfig.load(from: full)
       let hash = try SHA256.hexDigest(ofFileAt: full)
-      items += spec.seeds.map {
+      items += settings.spec.seeds.map {
         WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0)
       }
     }
@@ -99,10 +69,10 @@ public struct NodeClusteringExperiment: Sendable {
     for key in Set(items.map { DatasetKey($0.config.dataset) }).sorted(by: { $0.name < $1.name }) {
       do {
         datasets[key.id] = try PlanetoidLoader.load(
-          name: key.name, directory: "\(dataDirectory)/planetoid/\(key.name)",
+          name: key.name, directory: "\(settings.dataDirectory)/planetoid/\(key.name)",
           removeSelfLoops: key.removeSelfLoops)
         let d = datasets[key.id]!
-        log(
+        settings.log(
           "loaded \(key.name): \(d.nodeCount) nodes, \(d.adjacency.nonzeroCount / 2) edges, "
             + "\(d.features.columns) features, \(d.classCount) classes"
             + (d.featureNote.map { "; \($0)" } ?? "")
@@ -112,8 +82,8 @@ public struct NodeClusteringExperiment: Sendable {
       } catch DatasetError.fileNotFound(let path, let alsoMissing) {
         let names = ([path] + alsoMissing).map { URL(fileURLWithPath: $0).lastPathComponent }
         skipped[key.name] = "skipped: \(names.joined(separator: ", ")) not found"
-        log(
-          "\(key.name): \(skipped[key.name]!) in \(dataDirectory) — its rows are reported as skipped"
+        settings.log(
+          "\(key.name): \(skipped[key.name]!) in \(settings.dataDirectory) — its rows are reported as skipped"
         )
       }
     }
@@ -142,20 +112,16 @@ public struct NodeClusteringExperiment: Sendable {
           message: "\(estimate.largestValue) makes a run on \(dataset.name) "
             + "(\(dataset.nodeCount) nodes) need an estimated "
             + "\(MemoryEstimate.text(estimate.bytes)), more than the "
-            + "\(MemoryEstimate.text(memoryBudgetBytes)) each of \(jobs) parallel run(s) may use "
+            + "\(MemoryEstimate.text(memoryBudgetBytes)) each of \(settings.jobs) parallel run(s) may use "
             + "(80% of this machine's memory); lower it, or run fewer --jobs")
       }
     }
     let loaded = datasets
-    let commit = GitInfo.commit(in: rootDirectory)
-    var queue = RunQueue<WorkItem>(
-      outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-      write: write, log: log)
-    queue.reusedDirectories = spec.reuseRunsFrom.map(resolve)
-    queue.scope = scope
-    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
+    let commit = GitInfo.commit(in: settings.rootDirectory)
+    let queue = settings.makeQueue(of: WorkItem.self)
+    try settings.scope.check(runIDs: items.map(\.runID), experiment: settings.spec.name)
     let pending = items.filter { item in
-      (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+      settings.selects(configName: item.configName)
         && datasets[DatasetKey(item.config.dataset).id] != nil
         && queue.needsRun(
           item.runID, configSHA256: item.configSHA256, configPath: item.configPath,
@@ -166,13 +132,13 @@ public struct NodeClusteringExperiment: Sendable {
       let nodes = loaded[DatasetKey(item.config.dataset).id]?.nodeCount ?? 0
       return Double(nodes * (item.config.model == nil ? 1 : item.config.iterations))
     }
-    log(
-      "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
-        + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
-    let outputDirectory = self.outputDirectory
-    let failures = try queue.execute(
-      pending, label: { "\($0.configName) seed \($0.seed)" }, cost: estimatedCost
-    ) { item, progress in
+    settings.log(
+      "\(settings.spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
+        + "\(pending.count) to run (jobs: \(settings.jobs), threads per run: \(Threading.threadCount))"
+    )
+    func label(_ item: WorkItem) -> String { "\(item.configName) seed \(item.seed)" }
+    let failures = try queue.execute(pending, label: label, cost: estimatedCost) {
+      item, progress in
       var run = NodeClusteringRun(
         config: item.config, configName: item.configName,
         dataset: loaded[DatasetKey(item.config.dataset).id]!, seed: item.seed,
@@ -181,8 +147,8 @@ public struct NodeClusteringExperiment: Sendable {
         gitCommit: commit)
       run.progress = { iteration, total, _ in progress(iteration, total) }
       let result = try run.run(
-        logPath: "\(outputDirectory)/logs/\(item.runID).csv",
-        checkpointPath: "\(outputDirectory)/checkpoints/\(item.runID).h5")
+        logPath: "\(settings.outputDirectory)/logs/\(item.runID).csv",
+        checkpointPath: "\(settings.outputDirectory)/checkpoints/\(item.runID).h5")
       return (
         result,
         "NMI \(String(format: "%.3f", result.nmi)), "
@@ -197,13 +163,15 @@ public struct NodeClusteringExperiment: Sendable {
     let stored = queue.storedIDs()
     let skippedRuns = items.filter { item in
       datasets[DatasetKey(item.config.dataset).id] == nil && !stored.contains(item.runID)
-        && (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+        && settings.selects(configName: item.configName)
     }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
     }
-    guard scope.writesTables else {
+    guard settings.scope.writesTables else {
       // A plan reports what it leaves out; a task only its own run.
-      if case .single = scope { return failures + skippedRuns.filter { scope.executes($0.runID) } }
+      if case .single = settings.scope {
+        return failures + skippedRuns.filter { settings.scope.executes($0.runID) }
+      }
       return failures + skippedRuns
     }
     let results = items.compactMap { item in
@@ -212,17 +180,16 @@ public struct NodeClusteringExperiment: Sendable {
       }
     }
     let tables = ResultTables(
-      spec: spec, configs: items.map { ($0.configName, $0.config) }, results: results,
+      spec: settings.spec, configs: items.map { ($0.configName, $0.config) }, results: results,
       paper: paper, skipped: skipped)
-    try AtomicFile.write(tables.runsCSV(), to: "\(outputDirectory)/runs.csv")
-    try AtomicFile.write(tables.summaryCSV(), to: "\(outputDirectory)/summary.csv")
-    try AtomicFile.write(tables.markdown(), to: "\(outputDirectory)/\(spec.name).md")
-    log("wrote \(outputDirectory)/runs.csv, summary.csv, \(spec.name).md (\(results.count) runs)")
+    try AtomicFile.write(tables.runsCSV(), to: "\(settings.outputDirectory)/runs.csv")
+    try AtomicFile.write(tables.summaryCSV(), to: "\(settings.outputDirectory)/summary.csv")
+    try AtomicFile.write(
+      tables.markdown(), to: "\(settings.outputDirectory)/\(settings.spec.name).md")
+    settings.log(
+      "wrote \(settings.outputDirectory)/runs.csv, summary.csv, \(settings.spec.name).md (\(results.count) runs)"
+    )
     return failures + skippedRuns
-  }
-
-  private func resolve(_ path: String) -> String {
-    path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
   }
 }
 

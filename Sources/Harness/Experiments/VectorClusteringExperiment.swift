@@ -45,33 +45,10 @@ public struct VectorClusteringResult: RecordedRun, Equatable {
 /// (resumable, as the other runners), and writes runs.csv, summary.csv and
 /// the markdown table: mean ± population std of ACC, NMI (arithmetic and
 /// geometric) and ARI, seen and unseen, per config.
-public struct VectorClusteringExperiment: Sendable {
-  public let spec: ExperimentSpec
-  public let rootDirectory: String
-  public let dataDirectory: String
-  public let outputDirectory: String
-  public let jobs: Int
-  public let force: Bool
-  public let progressStyle: ExperimentProgress.Style
-  public let log: @Sendable (String) -> Void
-  public var only: [String]?
-  /// Which pending runs are executed and whether the tables are written
-  /// (default: all, and the tables).
-  public var scope: RunScope = .all
-
-  public init(
-    spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
-    jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style = .lines,
-    log: @escaping @Sendable (String) -> Void
-  ) {
-    self.spec = spec
-    self.rootDirectory = rootDirectory
-    self.dataDirectory = dataDirectory
-    self.outputDirectory = outputDirectory
-    self.jobs = max(1, jobs)
-    self.force = force
-    self.progressStyle = progressStyle
-    self.log = log
+public struct VectorClusteringExperiment: ExperimentRunner {
+  public var settings: ExperimentSettings
+  public init(settings: ExperimentSettings) {
+    self.settings = settings
   }
 
   struct WorkItem: QueueItem {
@@ -159,11 +136,11 @@ public struct VectorClusteringExperiment: Sendable {
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
     var items: [WorkItem] = []
-    for path in spec.configs {
-      let full = path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
+    for path in settings.spec.configs {
+      let full = settings.resolve(path)
       let config = try VectorClusteringConfig.load(from: full)
       let hash = try SHA256.hexDigest(ofFileAt: full)
-      items += spec.seeds.map {
+      items += settings.spec.seeds.map {
         WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0)
       }
     }
@@ -171,38 +148,37 @@ public struct VectorClusteringExperiment: Sendable {
     var skipped: [String: String] = [:]
     for name in Set(items.map(\.config.dataset)).sorted() {
       do {
-        datasets[name] = try VectorDataset.load(name, dataDirectory: dataDirectory)
+        datasets[name] = try VectorDataset.load(name, dataDirectory: settings.dataDirectory)
         let d = datasets[name]!
-        log("loaded \(name): \(d.features.rows) samples, \(d.features.columns) features")
+        settings.log("loaded \(name): \(d.features.rows) samples, \(d.features.columns) features")
       } catch DatasetError.fileNotFound(let path, _) {
         skipped[name] = "skipped: \(URL(fileURLWithPath: path).lastPathComponent) not found"
-        log("\(name): \(skipped[name]!) in \(dataDirectory) — its rows are reported as skipped")
+        settings.log(
+          "\(name): \(skipped[name]!) in \(settings.dataDirectory) — its rows are reported as skipped"
+        )
       }
     }
     let loaded = datasets
-    let commit = GitInfo.commit(in: rootDirectory)
-    var queue = RunQueue<WorkItem>(
-      outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-      write: ExperimentProgress.standardErrorWriter(log: log), log: log)
-    queue.reusedDirectories = spec.reuseRunsFrom.map {
-      $0.hasPrefix("/") ? $0 : "\(rootDirectory)/\($0)"
-    }
-    queue.scope = scope
-    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
+    let commit = GitInfo.commit(in: settings.rootDirectory)
+    let queue = settings.makeQueue(of: WorkItem.self)
+    try settings.scope.check(runIDs: items.map(\.runID), experiment: settings.spec.name)
     let pending = items.filter { item in
-      (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+      settings.selects(configName: item.configName)
         && datasets[item.config.dataset] != nil
         && queue.needsRun(
           item.runID, configSHA256: item.configSHA256, configPath: item.configPath,
           as: VectorClusteringResult.self)
     }
-    log(
-      "\(spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
-        + "\(pending.count) to run (jobs: \(jobs), threads per run: \(Threading.threadCount))")
-    let failures = try queue.execute(
-      pending, label: { "\($0.configName) seed \($0.seed)" },
-      cost: { Double(loaded[$0.config.dataset]?.features.rows ?? 0) }
-    ) { item, _ in
+    settings.log(
+      "\(settings.spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
+        + "\(pending.count) to run (jobs: \(settings.jobs), threads per run: \(Threading.threadCount))"
+    )
+    func label(_ item: WorkItem) -> String { "\(item.configName) seed \(item.seed)" }
+    // Samples estimate a run's length.
+    func estimatedCost(_ item: WorkItem) -> Double {
+      Double(loaded[item.config.dataset]?.features.rows ?? 0)
+    }
+    let failures = try queue.execute(pending, label: label, cost: estimatedCost) { item, _ in
       let data = loaded[item.config.dataset]!
       let clock = ContinuousClock()
       let start = clock.now
@@ -225,13 +201,15 @@ public struct VectorClusteringExperiment: Sendable {
     let stored = queue.storedIDs()
     let skippedRuns = items.filter { item in
       datasets[item.config.dataset] == nil && !stored.contains(item.runID)
-        && (only.map { $0.contains { item.configName.contains($0) } } ?? true)
+        && settings.selects(configName: item.configName)
     }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset] ?? "skipped")
     }
-    guard scope.writesTables else {
+    guard settings.scope.writesTables else {
       // A plan reports what it leaves out; a task only its own run.
-      if case .single = scope { return failures + skippedRuns.filter { scope.executes($0.runID) } }
+      if case .single = settings.scope {
+        return failures + skippedRuns.filter { settings.scope.executes($0.runID) }
+      }
       return failures + skippedRuns
     }
     let results = items.compactMap { item in
@@ -244,11 +222,14 @@ public struct VectorClusteringExperiment: Sendable {
     }
     let configs = Dictionary(items.map { ($0.configName, $0.config) }) { a, _ in a }
     try AtomicFile.write(
-      Self.runsCSV(results), to: "\(outputDirectory)/runs.csv")
+      Self.runsCSV(results), to: "\(settings.outputDirectory)/runs.csv")
     try AtomicFile.write(
-      Self.markdown(spec: spec, names: names, configs: configs, results: results, skipped: skipped),
-      to: "\(outputDirectory)/\(spec.name).md")
-    log("wrote \(outputDirectory)/runs.csv and \(spec.name).md (\(results.count) runs)")
+      Self.markdown(
+        spec: settings.spec, names: names, configs: configs, results: results, skipped: skipped),
+      to: "\(settings.outputDirectory)/\(settings.spec.name).md")
+    settings.log(
+      "wrote \(settings.outputDirectory)/runs.csv and \(settings.spec.name).md (\(results.count) runs)"
+    )
     return failures + skippedRuns
   }
 
