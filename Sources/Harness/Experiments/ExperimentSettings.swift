@@ -66,4 +66,17 @@ public struct ExperimentSettings: Sendable {
     queue.scope = scope
     return queue
   }
+
+  /// Writes the tables into the output directory, each atomically:
+  /// `runs.csv`, `summary.csv` (when given) and `<experiment>.md`; logs what
+  /// was written.
+  func writeTables(runsCSV: String, summaryCSV: String?, markdown: String, runCount: Int) throws {
+    try AtomicFile.write(runsCSV, to: "\(outputDirectory)/runs.csv")
+    if let summaryCSV {
+      try AtomicFile.write(summaryCSV, to: "\(outputDirectory)/summary.csv")
+    }
+    try AtomicFile.write(markdown, to: "\(outputDirectory)/\(spec.name).md")
+    let files = ["runs.csv"] + (summaryCSV == nil ? [] : ["summary.csv"]) + ["\(spec.name).md"]
+    log("wrote \(outputDirectory)/\(files.joined(separator: ", ")) (\(runCount) runs)")
+  }
 }

@@ -244,13 +244,9 @@ public struct GraphClassificationExperiment: ExperimentRunner {
       epochSeconds: epochSeconds)
     tables.epochLowerBounds =
       settings.spec.epochSeconds.map { EpochSeconds.lowerBounds(from: settings.resolve($0)) } ?? []
-    try AtomicFile.write(tables.runsCSV(), to: "\(settings.outputDirectory)/runs.csv")
-    try AtomicFile.write(tables.summaryCSV(), to: "\(settings.outputDirectory)/summary.csv")
-    try AtomicFile.write(
-      tables.markdown(), to: "\(settings.outputDirectory)/\(settings.spec.name).md")
-    settings.log(
-      "wrote \(settings.outputDirectory)/runs.csv, summary.csv, \(settings.spec.name).md (\(results.count) runs)"
-    )
+    try settings.writeTables(
+      runsCSV: tables.runsCSV(), summaryCSV: tables.summaryCSV(), markdown: tables.markdown(),
+      runCount: results.count)
     return failures + skippedRuns
   }
 

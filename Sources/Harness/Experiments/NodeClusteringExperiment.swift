@@ -182,13 +182,9 @@ public struct NodeClusteringExperiment: ExperimentRunner {
     let tables = ResultTables(
       spec: settings.spec, configs: items.map { ($0.configName, $0.config) }, results: results,
       paper: paper, skipped: skipped)
-    try AtomicFile.write(tables.runsCSV(), to: "\(settings.outputDirectory)/runs.csv")
-    try AtomicFile.write(tables.summaryCSV(), to: "\(settings.outputDirectory)/summary.csv")
-    try AtomicFile.write(
-      tables.markdown(), to: "\(settings.outputDirectory)/\(settings.spec.name).md")
-    settings.log(
-      "wrote \(settings.outputDirectory)/runs.csv, summary.csv, \(settings.spec.name).md (\(results.count) runs)"
-    )
+    try settings.writeTables(
+      runsCSV: tables.runsCSV(), summaryCSV: tables.summaryCSV(), markdown: tables.markdown(),
+      runCount: results.count)
     return failures + skippedRuns
   }
 }

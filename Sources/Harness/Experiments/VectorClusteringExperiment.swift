@@ -221,15 +221,11 @@ public struct VectorClusteringExperiment: ExperimentRunner {
       if !$0.contains($1.configName) { $0.append($1.configName) }
     }
     let configs = Dictionary(items.map { ($0.configName, $0.config) }) { a, _ in a }
-    try AtomicFile.write(
-      Self.runsCSV(results), to: "\(settings.outputDirectory)/runs.csv")
-    try AtomicFile.write(
-      Self.markdown(
+    try settings.writeTables(
+      runsCSV: Self.runsCSV(results), summaryCSV: nil,
+      markdown: Self.markdown(
         spec: settings.spec, names: names, configs: configs, results: results, skipped: skipped),
-      to: "\(settings.outputDirectory)/\(settings.spec.name).md")
-    settings.log(
-      "wrote \(settings.outputDirectory)/runs.csv and \(settings.spec.name).md (\(results.count) runs)"
-    )
+      runCount: results.count)
     return failures + skippedRuns
   }
 
