@@ -4,8 +4,10 @@ import Foundation
 /// A runner reads its configs and data, runs what is missing through a
 /// `RunQueue` and writes its tables.
 public protocol ExperimentRunner: Sendable {
+  /// A runner of the experiment `settings.spec` describes.
   init(settings: ExperimentSettings)
-  var settings: ExperimentSettings { get set }
+  /// The experiment, its directories, jobs, progress display and scope.
+  var settings: ExperimentSettings { get }
   /// Runs what is missing and rewrites the tables; returns the runs that
   /// could not be done.
   func run() throws -> [(runID: String, error: String)]
@@ -24,9 +26,13 @@ public enum ExperimentRunners {
     jobs: Int, force: Bool, progressStyle: ExperimentProgress.Style, only: [String]? = nil,
     scope: RunScope = .all, log: @escaping @Sendable (String) -> Void
   ) throws -> any ExperimentRunner {
+    let settings = ExperimentSettings(
+      spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
+      outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
+      only: only, scope: scope, log: log)
     var tasks = Set<String>()
     for path in spec.configs {
-      let full = path.hasPrefix("/") ? path : "\(rootDirectory)/\(path)"
+      let full = settings.resolve(path)
       let data = FileManager.default.contents(atPath: full) ?? Data()
       if let peek = try? JSONDecoder().decode(TaskOnly.self, from: data),
         peek.task == "vector_clustering"
@@ -44,15 +50,14 @@ public enum ExperimentRunners {
           + "an experiment runs one task")
     }
     let runner: any ExperimentRunner.Type =
-      switch name {
-      case "vector_clustering": VectorClusteringExperiment.self
-      case RunConfig.Task.nodeClustering.rawValue: NodeClusteringExperiment.self
-      default: GraphClassificationExperiment.self  // the only other task RunConfig decodes
+      if name == "vector_clustering" {
+        VectorClusteringExperiment.self
+      } else {
+        switch RunConfig.Task(rawValue: name)! {
+        case .nodeClustering: NodeClusteringExperiment.self
+        case .graphClassification: GraphClassificationExperiment.self
+        }
       }
-    return runner.init(
-      settings: ExperimentSettings(
-        spec: spec, rootDirectory: rootDirectory, dataDirectory: dataDirectory,
-        outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
-        only: only, scope: scope, log: log))
+    return runner.init(settings: settings)
   }
 }

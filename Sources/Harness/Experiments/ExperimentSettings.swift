@@ -1,11 +1,12 @@
 import Foundation
+import TensorCore
 
 /// What every experiment runner is given: the experiment, where it reads
 /// and writes, how its runs execute, and how progress is shown.
 public struct ExperimentSettings: Sendable {
   public let spec: ExperimentSpec
-  /// Repository root: config, paper-number and reused-run paths are
-  /// relative to it.
+  /// Repository root: the relative paths of `spec` (configs, published
+  /// numbers, epoch times, reused run directories) are relative to it.
   public let rootDirectory: String
   public let dataDirectory: String
   /// Where `runs/`, `logs/` and the tables are written.
@@ -21,11 +22,12 @@ public struct ExperimentSettings: Sendable {
   /// Writes raw text (the progress display), e.g. to standard error.
   public let write: @Sendable (String) -> Void
   /// When set, only configs whose file name contains one of these strings
-  /// are run (and only their datasets loaded); the tables still list every
-  /// cell, with its runs done.
-  public var only: [String]?
-  /// Which pending runs are executed and whether the tables are written.
-  public var scope: RunScope
+  /// are run (the graph-classification runner also loads only their
+  /// datasets); the tables still list every cell, with its runs done.
+  public let only: [String]?
+  /// Which pending runs are executed and whether the tables are written
+  /// (`init`'s default: `.all`, which writes the tables).
+  public let scope: RunScope
 
   public init(
     spec: ExperimentSpec, rootDirectory: String, dataDirectory: String, outputDirectory: String,
@@ -57,7 +59,7 @@ public struct ExperimentSettings: Sendable {
   }
 
   /// The queue of this experiment's runs: its output directory, jobs,
-  /// progress display, reused run directories and scope.
+  /// `force`, progress display, reused run directories and scope.
   func makeQueue<Item: QueueItem>(of _: Item.Type = Item.self) -> RunQueue<Item> {
     var queue = RunQueue<Item>(
       outputDirectory: outputDirectory, jobs: jobs, force: force, progressStyle: progressStyle,
@@ -67,16 +69,25 @@ public struct ExperimentSettings: Sendable {
     return queue
   }
 
+  /// Logs the plan before the runs start: how many runs the experiment
+  /// has, how many are not to run (`notRun` says why: "already done", or
+  /// "already done or skipped" where runs of missing data are counted), how
+  /// many will, and with how many jobs and threads.
+  func logPlan(runs: Int, toRun: Int, notRun: String = "already done") {
+    log(
+      "\(spec.name): \(runs) runs, \(runs - toRun) \(notRun), \(toRun) to run "
+        + "(jobs: \(jobs), threads per run: \(Threading.threadCount))")
+  }
+
   /// Writes the tables into the output directory, each atomically:
   /// `runs.csv`, `summary.csv` (when given) and `<experiment>.md`; logs what
   /// was written.
   func writeTables(runsCSV: String, summaryCSV: String?, markdown: String, runCount: Int) throws {
-    try AtomicFile.write(runsCSV, to: "\(outputDirectory)/runs.csv")
-    if let summaryCSV {
-      try AtomicFile.write(summaryCSV, to: "\(outputDirectory)/summary.csv")
+    let files = [("runs.csv", runsCSV), ("summary.csv", summaryCSV), ("\(spec.name).md", markdown)]
+      .compactMap { name, text in text.map { (name, $0) } }
+    for (name, text) in files {
+      try AtomicFile.write(text, to: "\(outputDirectory)/\(name)")
     }
-    try AtomicFile.write(markdown, to: "\(outputDirectory)/\(spec.name).md")
-    let files = ["runs.csv"] + (summaryCSV == nil ? [] : ["summary.csv"]) + ["\(spec.name).md"]
-    log("wrote \(outputDirectory)/\(files.joined(separator: ", ")) (\(runCount) runs)")
+    log("wrote \(outputDirectory)/\(files.map(\.0).joined(separator: ", ")) (\(runCount) runs)")
   }
 }

@@ -9,7 +9,7 @@ import TensorCore
 /// of each training fold for validation, seed 0), model seeds from the
 /// config's `seeds` or else the experiment's.
 public struct GraphClassificationExperiment: ExperimentRunner {
-  public var settings: ExperimentSettings
+  public let settings: ExperimentSettings
   public init(settings: ExperimentSettings) {
     self.settings = settings
   }
@@ -48,12 +48,13 @@ public struct GraphClassificationExperiment: ExperimentRunner {
   /// could not be done (failures, and runs whose dataset is missing).
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
+    let (spec, scope, log) = (settings.spec, settings.scope, settings.log)
     let paper =
-      try settings.spec.paperNumbers.map {
+      try spec.paperNumbers.map {
         try ClassificationPaperNumber.load(from: settings.resolve($0))
       } ?? []
     var configs: [(path: String, config: RunConfig, hash: String)] = []
-    for path in settings.spec.configs {
+    for path in spec.configs {
       let full = settings.resolve(path)
       let config = try RunConfig.load(from: full)
       guard config.task == .graphClassification else {
@@ -87,14 +88,14 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         let checksum = SHA256.combinedHexDigest(of: raw.fileChecksums)
         datasets[DatasetKey(datasetSpec)] = LoadedDataset(
           featured: featured, raw: raw, checksum: checksum)
-        settings.log(
+        log(
           "loaded \(name): \(raw.graphs.count) graphs, \(featured.featureCount) features, "
             + String(
               format: "avg %.1f nodes, in %.1f s", raw.averageNodeCount,
               (clock.now - start).seconds))
       } catch let error as DatasetError {
         skipped[name] = "skipped: \(error)"
-        settings.log("\(name): \(skipped[name]!) — its rows are reported as skipped")
+        log("\(name): \(skipped[name]!) — its rows are reported as skipped")
       }
     }
 
@@ -104,7 +105,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
       let name = Self.configName(of: path)
       if let other = names.updateValue(path, forKey: name) {
         throw ConfigError(
-          file: "Experiments/\(settings.spec.name)/experiment.json", keyPath: "configs",
+          file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
           message: "\(other) and \(path) have the same file name '\(name)'")
       }
       guard selected(path), let loaded = datasets[DatasetKey(config.dataset)] else { continue }
@@ -115,7 +116,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         throw ConfigError(file: settings.resolve(path), keyPath: "split", message: "\(error)")
       }
       for (index, split) in splits.enumerated() {
-        for seed in config.seeds ?? settings.spec.seeds {
+        for seed in config.seeds ?? spec.seeds {
           items.append(
             WorkItem(
               configPath: path, config: config, configSHA256: hash, splitIndex: index,
@@ -126,7 +127,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
 
     let commit = GitInfo.commit(in: settings.rootDirectory)
     let queue = settings.makeQueue(of: WorkItem.self)
-    if case .single(let id) = settings.scope,
+    if case .single(let id) = scope,
       // The run's own config: the longest name the id starts with (an
       // overlapping name selected along with it does not count).
       let own = configs.map({ (Self.configName(of: $0.path), $0.config) })
@@ -135,21 +136,18 @@ public struct GraphClassificationExperiment: ExperimentRunner {
     {
       return [(runID: id, error: reason)]  // its config's dataset could not be loaded
     }
-    try settings.scope.check(runIDs: items.map(\.runID), experiment: settings.spec.name)
+    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
     let pending = items.filter {
       queue.needsRun(
         $0.runID, configSHA256: $0.configSHA256, configPath: $0.configPath,
         as: GraphClassificationResult.self)
     }
-    settings.log(
-      "\(settings.spec.name): \(items.count) runs, \(items.count - pending.count) already done, "
-        + "\(pending.count) to run (jobs: \(settings.jobs), threads per run: \(Threading.threadCount))"
-    )
+    settings.logPlan(runs: items.count, toRun: pending.count)
     let loaded = datasets
     // The WL kernel of each dataset a wl_svm config uses, once (it needs no
     // labels and no split).
     var kernels: [String: [Double]] = [:]
-    for item in pending where settings.scope.executes(item.runID) {
+    for item in pending where scope.executes(item.runID) {
       guard let baseline = item.config.baseline, baseline.type == "wl_svm" else { continue }
       let key = "\(item.config.dataset.name)/\(baseline.wlIterations)"
       guard kernels[key] == nil, let raw = datasets[DatasetKey(item.config.dataset)]?.raw else {
@@ -158,7 +156,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
       let clock = ContinuousClock()
       let start = clock.now
       kernels[key] = WeisfeilerLehman.kernel(of: raw, iterations: baseline.wlIterations)
-      settings.log(
+      log(
         String(
           format: "WL kernel of %@ (h = %d, %d graphs): %.1f s", item.config.dataset.name,
           baseline.wlIterations, raw.graphs.count, (clock.now - start).seconds))
@@ -188,9 +186,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
       run.logPath = "\(settings.outputDirectory)/logs/\(item.runID).csv"
       run.coarseningCache = CoarseningCache(
         directory: "\(settings.dataDirectory)/cache/coarsenings")
-      run.log = { [settings] line in
-        settings.log("\(item.configName) split \(item.splitIndex): \(line)")
-      }
+      run.log = { line in log("\(item.configName) split \(item.splitIndex): \(line)") }
       if let baseline = item.config.baseline {
         run.kernel = wlKernels["\(item.config.dataset.name)/\(baseline.wlIterations)"]
       }
@@ -212,7 +208,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
     }.map {
       (runID: Self.configName(of: $0.path), error: skipped[$0.config.dataset.name] ?? "skipped")
     }
-    guard settings.scope.writesTables else {
+    guard scope.writesTables else {
       // A plan reports what it leaves out; a task's own dataset is its failure.
       return failures + skippedRuns
     }
@@ -225,7 +221,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
       case .randomStratified(let count, _, _, _): splits = count
       case .predefined: splits = raws[config.dataset.name]?.predefinedSplits.count ?? 1
       }
-      expected[Self.configName(of: path)] = splits * (config.seeds ?? settings.spec.seeds).count
+      expected[Self.configName(of: path)] = splits * (config.seeds ?? spec.seeds).count
     }
     // Every stored run of a listed config with its current content, also
     // of configs not selected this time (so `--only` never hides results).
@@ -235,15 +231,13 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         hashes[$0.config] == $0.configSHA256 ? $0 : nil
       }
     }
-    let epochSeconds =
-      try settings.spec.epochSeconds.map { try EpochSeconds.load(from: settings.resolve($0)) }
-      ?? [:]
+    let epochSecondsPath = spec.epochSeconds.map(settings.resolve)
+    let epochSeconds = try epochSecondsPath.map(EpochSeconds.load(from:)) ?? [:]
     var tables = ClassificationTables(
-      spec: settings.spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
+      spec: spec, configs: configs.map { (Self.configName(of: $0.path), $0.config) },
       results: results, expectedRuns: expected, paper: paper, skipped: skipped,
       epochSeconds: epochSeconds)
-    tables.epochLowerBounds =
-      settings.spec.epochSeconds.map { EpochSeconds.lowerBounds(from: settings.resolve($0)) } ?? []
+    tables.epochLowerBounds = epochSecondsPath.map(EpochSeconds.lowerBounds(from:)) ?? []
     try settings.writeTables(
       runsCSV: tables.runsCSV(), summaryCSV: tables.summaryCSV(), markdown: tables.markdown(),
       runCount: results.count)

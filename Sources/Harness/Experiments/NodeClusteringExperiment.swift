@@ -14,7 +14,7 @@ import TensorCore
 /// - `checkpoints/<run-id>.h5`: final parameters and optimiser state;
 /// - `runs.csv`, `summary.csv`, `<name>.md`: the tables.
 public struct NodeClusteringExperiment: ExperimentRunner {
-  public var settings: ExperimentSettings
+  public let settings: ExperimentSettings
   /// The memory one run may use (`MemoryEstimate.budget(jobs:)`: 80% of the
   /// machine's memory shared by the parallel runs); a config whose estimate
   /// exceeds it is refused before any output.
@@ -42,23 +42,24 @@ public struct NodeClusteringExperiment: ExperimentRunner {
   /// because their dataset's files are missing; finished runs are kept.
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
+    let (spec, scope, log) = (settings.spec, settings.scope, settings.log)
     let paper =
-      try settings.spec.paperNumbers.map { try PaperNumber.load(from: settings.resolve($0)) } ?? []
+      try spec.paperNumbers.map { try PaperNumber.load(from: settings.resolve($0)) } ?? []
     var items: [WorkItem] = []
     var names: [String: String] = [:]
-    for path in settings.spec.configs {
+    for path in spec.configs {
       // Runs are named after their config file, so names must not repeat.
       let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
       if let other = names.updateValue(path, forKey: name) {
         throw ConfigError(
-          file: "Experiments/\(settings.spec.name)/experiment.json", keyPath: "configs",
+          file: "Experiments/\(spec.name)/experiment.json", keyPath: "configs",
           message: "\(other) and \(path) have the same file name '\(name)'; runs are named "
             + "after their config file, so rename one")
       }
       let full = settings.resolve(path)
       let config = try RunConfig.load(from: full)
       let hash = try SHA256.hexDigest(ofFileAt: full)
-      items += settings.spec.seeds.map {
+      items += spec.seeds.map {
         WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0)
       }
     }
@@ -72,7 +73,7 @@ public struct NodeClusteringExperiment: ExperimentRunner {
           name: key.name, directory: "\(settings.dataDirectory)/planetoid/\(key.name)",
           removeSelfLoops: key.removeSelfLoops)
         let d = datasets[key.id]!
-        settings.log(
+        log(
           "loaded \(key.name): \(d.nodeCount) nodes, \(d.adjacency.nonzeroCount / 2) edges, "
             + "\(d.features.columns) features, \(d.classCount) classes"
             + (d.featureNote.map { "; \($0)" } ?? "")
@@ -82,9 +83,9 @@ public struct NodeClusteringExperiment: ExperimentRunner {
       } catch DatasetError.fileNotFound(let path, let alsoMissing) {
         let names = ([path] + alsoMissing).map { URL(fileURLWithPath: $0).lastPathComponent }
         skipped[key.name] = "skipped: \(names.joined(separator: ", ")) not found"
-        settings.log(
-          "\(key.name): \(skipped[key.name]!) in \(settings.dataDirectory) — its rows are reported as skipped"
-        )
+        log(
+          "\(key.name): \(skipped[key.name]!) in \(settings.dataDirectory) — "
+            + "its rows are reported as skipped")
       }
     }
 
@@ -112,14 +113,14 @@ public struct NodeClusteringExperiment: ExperimentRunner {
           message: "\(estimate.largestValue) makes a run on \(dataset.name) "
             + "(\(dataset.nodeCount) nodes) need an estimated "
             + "\(MemoryEstimate.text(estimate.bytes)), more than the "
-            + "\(MemoryEstimate.text(memoryBudgetBytes)) each of \(settings.jobs) parallel run(s) may use "
-            + "(80% of this machine's memory); lower it, or run fewer --jobs")
+            + "\(MemoryEstimate.text(memoryBudgetBytes)) each of \(settings.jobs) parallel "
+            + "run(s) may use (80% of this machine's memory); lower it, or run fewer --jobs")
       }
     }
     let loaded = datasets
     let commit = GitInfo.commit(in: settings.rootDirectory)
     let queue = settings.makeQueue(of: WorkItem.self)
-    try settings.scope.check(runIDs: items.map(\.runID), experiment: settings.spec.name)
+    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
     let pending = items.filter { item in
       settings.selects(configName: item.configName)
         && datasets[DatasetKey(item.config.dataset).id] != nil
@@ -132,10 +133,7 @@ public struct NodeClusteringExperiment: ExperimentRunner {
       let nodes = loaded[DatasetKey(item.config.dataset).id]?.nodeCount ?? 0
       return Double(nodes * (item.config.model == nil ? 1 : item.config.iterations))
     }
-    settings.log(
-      "\(settings.spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
-        + "\(pending.count) to run (jobs: \(settings.jobs), threads per run: \(Threading.threadCount))"
-    )
+    settings.logPlan(runs: items.count, toRun: pending.count, notRun: "already done or skipped")
     func label(_ item: WorkItem) -> String { "\(item.configName) seed \(item.seed)" }
     let failures = try queue.execute(pending, label: label, cost: estimatedCost) {
       item, progress in
@@ -167,10 +165,10 @@ public struct NodeClusteringExperiment: ExperimentRunner {
     }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset.name] ?? "skipped: data not loaded")
     }
-    guard settings.scope.writesTables else {
+    guard scope.writesTables else {
       // A plan reports what it leaves out; a task only its own run.
-      if case .single = settings.scope {
-        return failures + skippedRuns.filter { settings.scope.executes($0.runID) }
+      if case .single = scope {
+        return failures + skippedRuns.filter { scope.executes($0.runID) }
       }
       return failures + skippedRuns
     }
@@ -180,7 +178,7 @@ public struct NodeClusteringExperiment: ExperimentRunner {
       }
     }
     let tables = ResultTables(
-      spec: settings.spec, configs: items.map { ($0.configName, $0.config) }, results: results,
+      spec: spec, configs: items.map { ($0.configName, $0.config) }, results: results,
       paper: paper, skipped: skipped)
     try settings.writeTables(
       runsCSV: tables.runsCSV(), summaryCSV: tables.summaryCSV(), markdown: tables.markdown(),

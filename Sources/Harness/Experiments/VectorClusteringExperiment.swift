@@ -42,11 +42,11 @@ public struct VectorClusteringResult: RecordedRun, Equatable {
 }
 
 /// Runs the `vector_clustering` configs of an experiment over its seeds
-/// (resumable, as the other runners), and writes runs.csv, summary.csv and
-/// the markdown table: mean ± population std of ACC, NMI (arithmetic and
+/// (resumable, as the other runners), and writes runs.csv and the
+/// markdown table: mean ± population std of ACC, NMI (arithmetic and
 /// geometric) and ARI, seen and unseen, per config.
 public struct VectorClusteringExperiment: ExperimentRunner {
-  public var settings: ExperimentSettings
+  public let settings: ExperimentSettings
   public init(settings: ExperimentSettings) {
     self.settings = settings
   }
@@ -135,12 +135,13 @@ public struct VectorClusteringExperiment: ExperimentRunner {
 
   @discardableResult
   public func run() throws -> [(runID: String, error: String)] {
+    let (spec, scope, log) = (settings.spec, settings.scope, settings.log)
     var items: [WorkItem] = []
-    for path in settings.spec.configs {
+    for path in spec.configs {
       let full = settings.resolve(path)
       let config = try VectorClusteringConfig.load(from: full)
       let hash = try SHA256.hexDigest(ofFileAt: full)
-      items += settings.spec.seeds.map {
+      items += spec.seeds.map {
         WorkItem(configPath: path, config: config, configSHA256: hash, seed: $0)
       }
     }
@@ -150,18 +151,18 @@ public struct VectorClusteringExperiment: ExperimentRunner {
       do {
         datasets[name] = try VectorDataset.load(name, dataDirectory: settings.dataDirectory)
         let d = datasets[name]!
-        settings.log("loaded \(name): \(d.features.rows) samples, \(d.features.columns) features")
+        log("loaded \(name): \(d.features.rows) samples, \(d.features.columns) features")
       } catch DatasetError.fileNotFound(let path, _) {
         skipped[name] = "skipped: \(URL(fileURLWithPath: path).lastPathComponent) not found"
-        settings.log(
-          "\(name): \(skipped[name]!) in \(settings.dataDirectory) — its rows are reported as skipped"
-        )
+        log(
+          "\(name): \(skipped[name]!) in \(settings.dataDirectory) — "
+            + "its rows are reported as skipped")
       }
     }
     let loaded = datasets
     let commit = GitInfo.commit(in: settings.rootDirectory)
     let queue = settings.makeQueue(of: WorkItem.self)
-    try settings.scope.check(runIDs: items.map(\.runID), experiment: settings.spec.name)
+    try scope.check(runIDs: items.map(\.runID), experiment: spec.name)
     let pending = items.filter { item in
       settings.selects(configName: item.configName)
         && datasets[item.config.dataset] != nil
@@ -169,10 +170,7 @@ public struct VectorClusteringExperiment: ExperimentRunner {
           item.runID, configSHA256: item.configSHA256, configPath: item.configPath,
           as: VectorClusteringResult.self)
     }
-    settings.log(
-      "\(settings.spec.name): \(items.count) runs, \(items.count - pending.count) already done or skipped, "
-        + "\(pending.count) to run (jobs: \(settings.jobs), threads per run: \(Threading.threadCount))"
-    )
+    settings.logPlan(runs: items.count, toRun: pending.count, notRun: "already done or skipped")
     func label(_ item: WorkItem) -> String { "\(item.configName) seed \(item.seed)" }
     // Samples estimate a run's length.
     func estimatedCost(_ item: WorkItem) -> Double {
@@ -205,10 +203,10 @@ public struct VectorClusteringExperiment: ExperimentRunner {
     }.map {
       (runID: $0.runID, error: skipped[$0.config.dataset] ?? "skipped")
     }
-    guard settings.scope.writesTables else {
+    guard scope.writesTables else {
       // A plan reports what it leaves out; a task only its own run.
-      if case .single = settings.scope {
-        return failures + skippedRuns.filter { settings.scope.executes($0.runID) }
+      if case .single = scope {
+        return failures + skippedRuns.filter { scope.executes($0.runID) }
       }
       return failures + skippedRuns
     }
@@ -224,7 +222,7 @@ public struct VectorClusteringExperiment: ExperimentRunner {
     try settings.writeTables(
       runsCSV: Self.runsCSV(results), summaryCSV: nil,
       markdown: Self.markdown(
-        spec: settings.spec, names: names, configs: configs, results: results, skipped: skipped),
+        spec: spec, names: names, configs: configs, results: results, skipped: skipped),
       runCount: results.count)
     return failures + skippedRuns
   }
