@@ -73,7 +73,11 @@ grep -q '^#SBATCH --array=0-5%2$' "$W/dry-run.txt" || fail "dry run: no '#SBATCH
 say "dry run prints the script (array 0-5%2) and submits nothing"
 
 # --- submit, resubmit while queued, cancel one running task ----------------
-"${SUBMIT[@]}" > "$W/submit1.txt" 2>&1 || fail "submission failed: $(cat "$W/submit1.txt")"
+# The array is submitted held (sbatch --hold), so that no task can start, let
+# alone finish, before the resubmission check and the choice of the victim,
+# however slow this machine is (a loaded machine took 27 s for the second
+# submission, and the victim had finished by then); `scontrol release` starts it.
+"${SUBMIT[@]}" --sbatch-arg=--hold > "$W/submit1.txt" 2>&1 || fail "submission failed: $(cat "$W/submit1.txt")"
 JOB=$(sed -n 's/^submitted job \([0-9]*\) .*/\1/p' "$W/submit1.txt")
 [ -n "$JOB" ] || fail "no job id in: $(cat "$W/submit1.txt")"
 grep -q "6 run(s) submitted" "$W/submit1.txt" || fail "expected 6 runs submitted: $(cat "$W/submit1.txt")"
@@ -83,6 +87,7 @@ say "submitted job $JOB (6 tasks)"
 grep -q "nothing to submit" "$W/submit-again.txt" \
   || fail "submitting again while every run is queued submitted something: $(cat "$W/submit-again.txt")"
 say "submitting again while the tasks are queued submits nothing"
+scontrol release "$JOB"
 
 # The victim: the first MinCutPool run (a few seconds long; No-pool's take well under one).
 TASKS=$(ls "$W"/slurm/slurm/*.tasks.json)
