@@ -63,10 +63,14 @@ struct BenchCommand: ParsableCommand {
       threadOptions.threads ?? Threading.fromEnvironment(ProcessInfo.processInfo.environment) ?? 1
     Threading.setThreadCount(threads)
     let graph: SyntheticGraph
+    var loadSeconds: Double?
     if let dataset {
       let directory = data.resolved
+      let clock = ContinuousClock()
+      let start = clock.now
       let data = try PlanetoidLoader.load(
         name: dataset, directory: "\(directory)/planetoid/\(dataset)")
+      loadSeconds = (clock.now - start).seconds
       graph = SyntheticGraph(name: data.name, adjacency: data.adjacency, features: data.features)
     } else {
       graph = SyntheticGraph(
@@ -82,6 +86,7 @@ struct BenchCommand: ParsableCommand {
       "\(graph.name) graph: \(graph.nodeCount) nodes, \(graph.adjacency.nonzeroCount / 2) undirected edges, "
         + "\(graph.features.columns) features, \(graph.features.nonzeroCount) nonzeros "
         + "(\(String(format: "%.2f", 100 * Double(graph.features.nonzeroCount) / Double(graph.nodeCount * graph.features.columns)))% dense)"
+        + (loadSeconds.map { String(format: "; loaded and checked in %.3f s", $0) } ?? "")
     )
     print("threads: \(threads), repetitions: \(repetitions) (median reported)")
     let benchmark = MessagePassingBenchmark(
