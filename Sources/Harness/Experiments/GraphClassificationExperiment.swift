@@ -126,6 +126,7 @@ public struct GraphClassificationExperiment: ExperimentRunner {
     }
 
     let commit = GitInfo.commit(in: settings.rootDirectory)
+    let codeVersion = GitInfo.codeVersion(in: settings.rootDirectory)
     let queue = settings.makeQueue(of: WorkItem.self)
     if case .single(let id) = scope,
       // The run's own config: the longest name the id starts with (an
@@ -184,6 +185,9 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
       run.progress = progress
       run.logPath = "\(settings.outputDirectory)/logs/\(item.runID).csv"
+      run.statePath = "\(settings.outputDirectory)/partial/\(item.runID).json"
+      run.codeVersion = codeVersion
+      if settings.force { try? FileManager.default.removeItem(atPath: run.statePath!) }
       run.coarseningCache = CoarseningCache(
         directory: "\(settings.dataDirectory)/cache/coarsenings")
       run.log = { line in log("\(item.configName) split \(item.splitIndex): \(line)") }

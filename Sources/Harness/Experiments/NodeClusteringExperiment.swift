@@ -223,6 +223,23 @@ enum GitInfo {
     return status.isEmpty ? head : head + "-dirty"
   }
 
+  /// The version of the code that computes results: the git object ids of
+  /// `Sources/` and `Package.swift` at HEAD, when neither has uncommitted
+  /// changes; nil otherwise (or outside git). Unlike the commit it stays
+  /// the same across commits of results and docs, so a saved training
+  /// state can be resumed after them (`TrainingState.Owner`).
+  static func codeVersion(in directory: String) -> String? {
+    guard
+      let sources = git(["rev-parse", "HEAD:Sources"], in: directory),
+      let manifest = git(["rev-parse", "HEAD:Package.swift"], in: directory),
+      let status = git(
+        ["status", "--porcelain", "--untracked-files=all", "--", "Sources", "Package.swift"],
+        in: directory),
+      status.isEmpty
+    else { return nil }
+    return "\(sources)+\(manifest)"
+  }
+
   private static func git(_ arguments: [String], in directory: String) -> String? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

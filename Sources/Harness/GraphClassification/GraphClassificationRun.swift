@@ -59,6 +59,16 @@ public struct GraphClassificationRun {
   /// for the WL baseline one row per C with its validation accuracy; nil:
   /// not written.
   public var logPath: String?
+  /// Where the training state (`TrainingState`) is saved while the run
+  /// trains, at most every `stateInterval`, and resumed from when the run
+  /// is started again (if it is this run's, of the same `codeVersion`);
+  /// removed when the run ends. nil: not saved; the run starts from scratch.
+  public var statePath: String?
+  public var stateInterval: Duration = .seconds(60)
+  /// The version of the code (committed sources); nil (uncommitted changes,
+  /// or no git): a state is neither saved nor resumed, as the code that
+  /// would continue it cannot be told from the code that saved it.
+  public var codeVersion: String?
 
   public init(
     config: RunConfig, configName: String, dataset: FeaturedDataset, split: GraphSplit,
@@ -107,15 +117,30 @@ public struct GraphClassificationRun {
       if let weight = config.lossWeights[kind.name] { options.lossWeights[kind] = weight }
     }
     let maximum = options.maximumEpochs
+    let owner = codeVersion.map {
+      TrainingState.Owner(
+        runID: runID, configSHA256: configSHA256, dataSHA256: dataSHA256, codeVersion: $0)
+    }
+    let resumed = statePath.flatMap { resumableState(at: $0, of: owner) }
+    var lastSave = clock.now
+    // Saving costs O(parameters), so at most every stateInterval.
+    func save(after epoch: Int, _ makeState: () -> TrainingState) throws {
+      guard let statePath, let owner, clock.now - lastSave >= stateInterval, epoch < maximum
+      else { return }
+      var state = makeState()
+      state.owner = owner
+      state.elapsedSeconds = (resumed?.elapsedSeconds ?? 0) + (clock.now - start).seconds
+      try state.write(to: statePath)
+      lastSave = clock.now
+    }
     let outcome = try GraphClassificationTraining.train(
-      model, on: dataset,
-      split: split,
-      options: options, random: &random
-    ) { epoch, _ in progress(epoch, maximum) }
+      model, on: dataset, split: split, options: options, random: &random,
+      epochEnded: { epoch, _ in progress(epoch, maximum) }, resumingFrom: resumed, epochDone: save)
     if let logPath {
       try AtomicFile.write(GraphClassificationTraining.logCSV(of: outcome), to: logPath)
     }
-    let elapsed = clock.now - start
+    if let statePath { try? FileManager.default.removeItem(atPath: statePath) }
+    let elapsed = clock.now - start + .seconds(resumed?.elapsedSeconds ?? 0)
     return GraphClassificationResult(
       config: configName, dataset: dataset.name, method: config.method, splitIndex: splitIndex,
       seed: seed, testAccuracy: outcome.testAccuracy,
@@ -125,6 +150,37 @@ public struct GraphClassificationRun {
       threads: Threading.threadCount, configSHA256: configSHA256, gitCommit: gitCommit,
       dataSHA256: dataSHA256, cpuModel: ComputeEnvironment.cpuModel,
       blasCore: ComputeEnvironment.blasCoreName, split: split)
+  }
+
+  /// The run's id in its experiment: `<config>-split<i>-seed<s>`.
+  var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
+
+  /// The state saved at `path` when it is this run's (`owner`: the same
+  /// config, data, split, seed and code), else nil, saying why it is not
+  /// resumed (the state is left to be overwritten).
+  func resumableState(at path: String, of owner: TrainingState.Owner?) -> TrainingState? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    do {
+      guard let owner else {
+        log(
+          "not resuming \(path): the sources have uncommitted changes (or no git), so the "
+            + "code that saved it cannot be told from this one; starting from scratch")
+        return nil
+      }
+      let state = try TrainingState.read(from: path)
+      guard state.owner == owner else {
+        log(
+          "not resuming \(path): it was saved by "
+            + (state.owner.map { "\($0.runID) of code \($0.codeVersion)" } ?? "an unknown run")
+            + ", this is \(owner.runID) of code \(owner.codeVersion); starting from scratch")
+        return nil
+      }
+      log("resuming after epoch \(state.epoch) from \(path)")
+      return state
+    } catch {
+      log("not resuming: \(error); starting from scratch")
+      return nil
+    }
   }
 
   /// The WL kernel with a C-SVC: for each C of the config, train on the

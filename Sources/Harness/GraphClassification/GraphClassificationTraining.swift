@@ -58,9 +58,17 @@ public enum GraphClassificationTraining {
   /// Trains `model` on `dataset` with `split`; `random` draws the batch
   /// order. Cost per epoch: one forward and backward pass per training
   /// batch and one forward pass per validation batch.
+  ///
+  /// `resumingFrom`: a state `epochDone` offered after some epoch of this
+  /// same training (same model, data, split, options and seed): training
+  /// continues after that epoch and ends exactly as if it had never
+  /// stopped. `epochDone` is called after every epoch with its number and
+  /// a function that builds the state (O(parameters); call it only to save).
   public static func train(
     _ model: GraphClassifier, on dataset: FeaturedDataset, split: GraphSplit, options: Options,
-    random: inout RandomSource, epochEnded: (Int, Double) -> Void = { _, _ in }
+    random: inout RandomSource, epochEnded: (Int, Double) -> Void = { _, _ in },
+    resumingFrom state: TrainingState? = nil,
+    epochDone: (_ epoch: Int, _ state: () -> TrainingState) throws -> Void = { _, _ in }
   ) throws -> Outcome {
     precondition(!split.train.isEmpty && !split.validation.isEmpty && !split.test.isEmpty)
     var adam = options.optimizer ?? Adam(learningRate: options.learningRate)
@@ -75,6 +83,13 @@ public enum GraphClassificationTraining {
     var summaries: [EpochSummary] = []
     let auxiliaryCount = model.auxiliaryLossKinds.count
     var epoch = 0
+    if let state {
+      try state.restore(into: parameters, optimizer: &adam)
+      random = RandomSource(state: state.randomState)
+      best = (state.bestLoss, state.bestEpoch, state.bestParameters.map(\.matrix))
+      summaries = state.epochSummaries
+      epoch = state.epoch
+    }
     while epoch < options.maximumEpochs && epoch - best.epoch < options.patience {
       epoch += 1
       var trainingSum = 0.0
@@ -116,6 +131,16 @@ public enum GraphClassificationTraining {
       epochEnded(epoch, validationLoss)
       if validationLoss < best.loss {
         best = (validationLoss, epoch, parameters.map(\.value))
+      }
+      try epochDone(epoch) { [epoch, best, summaries, random, adam] in
+        TrainingState(
+          epoch: epoch, parameters: parameters.map { .init(name: $0.name, $0.value) },
+          optimizerStep: adam.step,
+          firstMoments: adam.firstMoments.sorted { $0.key < $1.key }.map { .init(name: $0, $1) },
+          secondMoments: adam.secondMoments.sorted { $0.key < $1.key }.map { .init(name: $0, $1) },
+          randomState: random.state, bestLossBits: best.loss.bitPattern, bestEpoch: best.epoch,
+          bestParameters: zip(parameters, best.values).map { .init(name: $0.name, $1) },
+          epochSummaries: summaries, elapsedSeconds: 0)
       }
     }
     for (parameter, value) in zip(parameters, best.values) { parameter.value = value }
