@@ -57,15 +57,39 @@ final class GraphClassificationExperimentTests: XCTestCase {
   }
 
   private func runner(
-    only: [String]? = nil, scope: RunScope = .all,
+    only: [String]? = nil, scope: RunScope = .all, force: Bool = false,
     log: @escaping @Sendable (String) -> Void = { _ in }
   ) throws -> any ExperimentRunner {
     let spec = try ExperimentSpec.load(
       from: root.appendingPathComponent("Experiments/tiny/experiment.json").path)
     return try ExperimentRunners.make(
       spec: spec, rootDirectory: root.path, dataDirectory: Self.mirror!,
-      outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: false,
+      outputDirectory: root.appendingPathComponent("results").path, jobs: 2, force: force,
       progressStyle: .lines, only: only, scope: scope, log: log)
+  }
+
+  /// A run's training state (`partial/<run-id>.json`) is removed once the
+  /// run's record is written, and by --force, except in a Slurm task.
+  func testTrainingStatesOfFinishedRunsAndUnderForceAreRemoved() throws {
+    let state = "results/partial/mutag-mincut-split1-seed0.json"
+    func exists() -> Bool {
+      FileManager.default.fileExists(atPath: root.appendingPathComponent(state).path)
+    }
+    try write("{}", state)
+    XCTAssertTrue(try runner().run().isEmpty)
+    XCTAssertFalse(exists(), "removed when its run finished")
+    try write("{}", state)
+    XCTAssertTrue(try runner().run().isEmpty)
+    XCTAssertFalse(exists(), "a finished run's state is stale")
+
+    try write(config(epochs: 3), "Configs/mutag-mincut.json")  // every run pending again
+    try write("{}", state)
+    _ = try runner(scope: .plan(PendingRuns())).run()
+    XCTAssertTrue(exists(), "a pending run keeps its state")
+    _ = try runner(scope: .single("mutag-mincut-split0-seed0"), force: true).run()
+    XCTAssertTrue(exists(), "a Slurm task of a forced submission discards no state")
+    _ = try runner(scope: .plan(PendingRuns()), force: true).run()
+    XCTAssertFalse(exists(), "--force discards it")
   }
 
   private func text(_ name: String) throws -> String {

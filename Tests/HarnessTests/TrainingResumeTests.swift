@@ -49,16 +49,23 @@ final class TrainingResumeTests: XCTestCase {
   func testAnInterruptedTrainingResumesToTheSameNumbers() throws {
     var options = GraphClassificationTraining.Options()
     options.learningRate = 5e-3
-    options.maximumEpochs = 9
-    options.patience = 4  // early stopping may end it; the resumed run must stop alike
+    options.maximumEpochs = 40
+    options.patience = 3  // early stopping ends it; the resumed run must stop alike
+    // Validation labels flipped: as the model learns, the validation loss
+    // rises, so the best epoch falls behind and early stopping ends training.
+    var dataset = self.dataset
+    for index in split.validation { dataset.graphs[index].label = 1 - dataset.graphs[index].label }
 
     let whole: GraphClassifier
     var random: RandomSource
     (whole, random) = try model()
     let uninterrupted = try GraphClassificationTraining.train(
       whole, on: dataset, split: split, options: options, random: &random)
+    XCTAssertLessThan(uninterrupted.epochs, options.maximumEpochs, "it stopped early")
+    var bestBeforeStop = false
 
-    for stop in [1, 3, 5] where stop < uninterrupted.epochs {
+    for stop in [1, 2, 4] {
+      XCTAssertLessThan(stop, uninterrupted.epochs)
       // Stopped after epoch `stop`, its state through JSON and back.
       let first: GraphClassifier
       var firstRandom: RandomSource
@@ -75,6 +82,7 @@ final class TrainingResumeTests: XCTestCase {
       let state = try JSONDecoder().decode(TrainingState.self, from: try XCTUnwrap(saved))
       XCTAssertEqual(state.epoch, stop)
       XCTAssertEqual(state.epochSummaries, Array(uninterrupted.epochSummaries.prefix(stop)))
+      bestBeforeStop = bestBeforeStop || state.bestEpoch < state.epoch
 
       // A fresh model (its own initial weights) resumed from the state.
       let second: GraphClassifier
@@ -91,6 +99,7 @@ final class TrainingResumeTests: XCTestCase {
       XCTAssertEqual(second.parameters.map(\.value), whole.parameters.map(\.value))
       XCTAssertEqual(secondRandom, random, "the random stream continues where it stopped")
     }
+    XCTAssertTrue(bestBeforeStop, "a state whose best epoch is not its last (best weights kept)")
   }
 
   func testAStateOfOtherParametersIsRefused() throws {
@@ -112,6 +121,20 @@ final class TrainingResumeTests: XCTestCase {
         model, on: dataset, split: split, options: options, random: &random,
         resumingFrom: state)
     ) { XCTAssertTrue("\($0)".contains("are not the model's"), "\($0)") }
+    // Shapes, moments, the random state and the log are checked too.
+    let good = try XCTUnwrap(saved)
+    var bad = [good, good, good, good]
+    bad[0].firstMoments[0].rows += 1
+    bad[1].randomState = [0, 0, 0, 0]
+    bad[2].epochSummaries.removeLast()
+    bad[3].secondMoments.append(bad[3].secondMoments[0])
+    for (index, state) in bad.enumerated() {
+      (model, random) = try self.model()
+      XCTAssertThrowsError(
+        try GraphClassificationTraining.train(
+          model, on: dataset, split: split, options: options, random: &random,
+          resumingFrom: state), "case \(index)")
+    }
   }
 
   // MARK: Through GraphClassificationRun (the file, its owner, its removal)
@@ -159,11 +182,13 @@ final class TrainingResumeTests: XCTestCase {
       if epoch == 4 { try? FileManager.default.copyItem(atPath: statePath, toPath: copy) }
     }
     let first = try a.run()
-    XCTAssertFalse(FileManager.default.fileExists(atPath: statePath), "removed when the run ends")
-    XCTAssertEqual(try TrainingState.read(from: copy).epoch, 3)
+    XCTAssertEqual(try TrainingState.read(from: statePath).epoch, 6, "the last save is left")
+    let saved = try TrainingState.read(from: copy)
+    XCTAssertEqual(saved.epoch, 3)
     let firstLog = try String(contentsOfFile: a.logPath!, encoding: .utf8)
 
     // Run B finds that state and continues after epoch 3.
+    try FileManager.default.removeItem(atPath: statePath)
     try FileManager.default.copyItem(atPath: copy, toPath: statePath)
     var lines: [String] = []
     var epochs: [Int] = []
@@ -174,11 +199,12 @@ final class TrainingResumeTests: XCTestCase {
     XCTAssertEqual(epochs, [4, 5, 6, 7], "only the epochs after the state are trained")
     XCTAssertEqual(withoutSeconds(second), withoutSeconds(first))
     XCTAssertEqual(try String(contentsOfFile: b.logPath!, encoding: .utf8), firstLog)
-    XCTAssertFalse(FileManager.default.fileExists(atPath: statePath))
+    XCTAssertGreaterThan(second.seconds, saved.elapsedSeconds, "the saved time is counted")
 
     // Of other code, or where the code cannot be told (uncommitted
     // changes): not resumed; the run starts from scratch.
     for code in ["fedcba98", nil] {
+      try? FileManager.default.removeItem(atPath: statePath)
       try FileManager.default.copyItem(atPath: copy, toPath: statePath)
       lines = []
       epochs = []
@@ -186,28 +212,54 @@ final class TrainingResumeTests: XCTestCase {
       c.progress = { epoch, _ in epochs.append(epoch) }
       XCTAssertEqual(withoutSeconds(try c.run()), withoutSeconds(first))
       XCTAssertEqual(epochs, Array(1...7))
-      let reason = code == nil ? "the sources have uncommitted changes" : "of code fedcba98"
+      let reason =
+        code == nil
+        ? "the sources have uncommitted changes"
+        : "(code: saved by 0123abcd, this is fedcba98)"
       XCTAssertTrue(
         lines.contains { $0.hasPrefix("not resuming \(statePath): ") && $0.contains(reason) },
         "\(lines)")
-      XCTAssertFalse(FileManager.default.fileExists(atPath: statePath))
     }
     // And without a code version no state is saved.
+    try FileManager.default.removeItem(atPath: statePath)
     var saves = 0
     var d = try makeRun(codeVersion: nil)
     d.progress = { _, _ in saves += FileManager.default.fileExists(atPath: statePath) ? 1 : 0 }
     _ = try d.run()
     XCTAssertEqual(saves, 0)
 
-    // Not a state at all: a line saying so, and a run from scratch.
-    try FileManager.default.createDirectory(
-      atPath: (statePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try "{\"epoch\": ".write(toFile: statePath, atomically: true, encoding: .utf8)
+    // Not a state at all, or one that does not fit the model: a line
+    // saying so, and a run from scratch.
+    var misfit = saved
+    misfit.parameters[1].rows += 1
+    try misfit.write(to: directory.appendingPathComponent("misfit.json").path)
+    let cases = [
+      ("{\"epoch\": ", "not a training state"),
+      (
+        try String(
+          contentsOfFile: directory.appendingPathComponent("misfit.json").path, encoding: .utf8),
+        "is \(saved.parameters[1].rows + 1)×"
+      ),
+    ]
+    for (text, reason) in cases {
+      try text.write(toFile: statePath, atomically: true, encoding: .utf8)
+      lines = []
+      let scratch = try makeRun { lines.append($0) }.run()
+      XCTAssertEqual(withoutSeconds(scratch), withoutSeconds(first))
+      XCTAssertTrue(
+        lines.contains { $0.hasPrefix("not resuming \(statePath): ") && $0.contains(reason) },
+        "\(lines)")
+    }
+
+    // A state that cannot be written does not stop the run.
+    let blocker = directory.appendingPathComponent("blocker").path
+    try "a file, not a directory".write(toFile: blocker, atomically: true, encoding: .utf8)
     lines = []
-    let scratch = try makeRun { lines.append($0) }.run()
-    XCTAssertEqual(withoutSeconds(scratch), withoutSeconds(first))
+    var e = try makeRun { lines.append($0) }
+    e.statePath = blocker + "/state.json"
+    XCTAssertEqual(withoutSeconds(try e.run()), withoutSeconds(first))
     XCTAssertTrue(
-      lines.contains { $0.hasPrefix("not resuming: \(statePath): not a training state") },
+      lines.contains { $0.hasPrefix("could not save the training state after epoch 1 to ") },
       "\(lines)")
   }
 }

@@ -144,6 +144,19 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         as: GraphClassificationResult.self)
     }
     settings.logPlan(runs: items.count, toRun: pending.count)
+    // Training states (`partial/<run-id>.json`, see GraphClassificationRun):
+    // a finished run's is stale; --force discards the pending runs' too,
+    // except in a Slurm task (a requeued task of a forced submission must
+    // resume its own).
+    @Sendable func statePath(_ id: String) -> String {
+      "\(settings.outputDirectory)/partial/\(id).json"
+    }
+    func removeStates(of ids: [String]) {
+      for id in ids { try? FileManager.default.removeItem(atPath: statePath(id)) }
+    }
+    let pendingIDs = Set(pending.map(\.runID))
+    removeStates(of: items.map(\.runID).filter { !pendingIDs.contains($0) })
+    if settings.force, !scope.isSingleTask { removeStates(of: Array(pendingIDs)) }
     let loaded = datasets
     // The WL kernel of each dataset a wl_svm config uses, once (it needs no
     // labels and no split).
@@ -185,9 +198,8 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
       run.progress = progress
       run.logPath = "\(settings.outputDirectory)/logs/\(item.runID).csv"
-      run.statePath = "\(settings.outputDirectory)/partial/\(item.runID).json"
+      run.statePath = statePath(item.runID)
       run.codeVersion = codeVersion
-      if settings.force { try? FileManager.default.removeItem(atPath: run.statePath!) }
       run.coarseningCache = CoarseningCache(
         directory: "\(settings.dataDirectory)/cache/coarsenings")
       run.log = { line in log("\(item.configName) split \(item.splitIndex): \(line)") }
@@ -206,6 +218,13 @@ public struct GraphClassificationExperiment: ExperimentRunner {
           formatDuration(result.seconds))
       )
     }
+
+    // The runs just finished: their records are written.
+    removeStates(
+      of: pending.filter {
+        queue.storedRecord($0.runID, as: GraphClassificationResult.self)?.configSHA256
+          == $0.configSHA256
+      }.map(\.runID))
 
     let skippedRuns = configs.filter {
       selected($0.path) && datasets[DatasetKey($0.config.dataset)] == nil

@@ -30,6 +30,12 @@ public enum RunScope: Sendable {
     }
   }
 
+  /// Whether this is one cluster task's scope (`single`).
+  var isSingleTask: Bool {
+    if case .single = self { return true }
+    return false
+  }
+
   /// Whether the tables are rewritten at the end.
   var writesTables: Bool {
     switch self {

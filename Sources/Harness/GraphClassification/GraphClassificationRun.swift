@@ -61,8 +61,10 @@ public struct GraphClassificationRun {
   public var logPath: String?
   /// Where the training state (`TrainingState`) is saved while the run
   /// trains, at most every `stateInterval`, and resumed from when the run
-  /// is started again (if it is this run's, of the same `codeVersion`);
-  /// removed when the run ends. nil: not saved; the run starts from scratch.
+  /// is started again (if it is this run's, of the same `codeVersion`, on
+  /// the same kind of machine). The run leaves it; the experiment removes
+  /// it once the run's record is written. nil: not saved; the run starts
+  /// from scratch.
   public var statePath: String?
   public var stateInterval: Duration = .seconds(60)
   /// The version of the code (committed sources); nil (uncommitted changes,
@@ -121,16 +123,26 @@ public struct GraphClassificationRun {
       TrainingState.Owner(
         runID: runID, configSHA256: configSHA256, dataSHA256: dataSHA256, codeVersion: $0)
     }
-    let resumed = statePath.flatMap { resumableState(at: $0, of: owner) }
+    let resumed = statePath.flatMap {
+      resumableState(
+        at: $0, of: owner, model: model, maximumEpochs: maximum,
+        auxiliaryLossCount: model.auxiliaryLossKinds.count)
+    }
     var lastSave = clock.now
-    // Saving costs O(parameters), so at most every stateInterval.
-    func save(after epoch: Int, _ makeState: () -> TrainingState) throws {
+    // Saving costs O(parameters), so at most every stateInterval. A state
+    // that cannot be written (e.g. a full disk) does not stop the run: the
+    // previous one stays valid.
+    func save(after epoch: Int, _ makeState: () -> TrainingState) {
       guard let statePath, let owner, clock.now - lastSave >= stateInterval, epoch < maximum
       else { return }
       var state = makeState()
       state.owner = owner
       state.elapsedSeconds = (resumed?.elapsedSeconds ?? 0) + (clock.now - start).seconds
-      try state.write(to: statePath)
+      do {
+        try state.write(to: statePath)
+      } catch {
+        log("could not save the training state after epoch \(epoch) to \(statePath): \(error)")
+      }
       lastSave = clock.now
     }
     let outcome = try GraphClassificationTraining.train(
@@ -139,7 +151,6 @@ public struct GraphClassificationRun {
     if let logPath {
       try AtomicFile.write(GraphClassificationTraining.logCSV(of: outcome), to: logPath)
     }
-    if let statePath { try? FileManager.default.removeItem(atPath: statePath) }
     let elapsed = clock.now - start + .seconds(resumed?.elapsedSeconds ?? 0)
     return GraphClassificationResult(
       config: configName, dataset: dataset.name, method: config.method, splitIndex: splitIndex,
@@ -156,31 +167,42 @@ public struct GraphClassificationRun {
   var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
 
   /// The state saved at `path` when it is this run's (`owner`: the same
-  /// config, data, split, seed and code), else nil, saying why it is not
-  /// resumed (the state is left to be overwritten).
-  func resumableState(at path: String, of owner: TrainingState.Owner?) -> TrainingState? {
+  /// run, code and kind of machine) and fits `model`
+  /// (`TrainingState.check`), else nil, saying why it is not resumed (the
+  /// state is left, to be overwritten by the next save).
+  func resumableState(
+    at path: String, of owner: TrainingState.Owner?, model: GraphClassifier, maximumEpochs: Int,
+    auxiliaryLossCount: Int
+  ) -> TrainingState? {
     guard FileManager.default.fileExists(atPath: path) else { return nil }
-    do {
-      guard let owner else {
-        log(
-          "not resuming \(path): the sources have uncommitted changes (or no git), so the "
-            + "code that saved it cannot be told from this one; starting from scratch")
-        return nil
-      }
-      let state = try TrainingState.read(from: path)
-      guard state.owner == owner else {
-        log(
-          "not resuming \(path): it was saved by "
-            + (state.owner.map { "\($0.runID) of code \($0.codeVersion)" } ?? "an unknown run")
-            + ", this is \(owner.runID) of code \(owner.codeVersion); starting from scratch")
-        return nil
-      }
-      log("resuming after epoch \(state.epoch) from \(path)")
-      return state
-    } catch {
-      log("not resuming: \(error); starting from scratch")
+    func refuse(_ reason: String) -> TrainingState? {
+      log("not resuming \(path): \(reason); starting from scratch")
       return nil
     }
+    guard let owner else {
+      return refuse(
+        "the sources have uncommitted changes (or no git), so the code that saved it cannot be "
+          + "told from this one")
+    }
+    let state: TrainingState
+    do {
+      state = try TrainingState.read(from: path)
+    } catch {
+      return refuse("\(error)")
+    }
+    guard let saver = state.owner else { return refuse("it names no run") }
+    if let difference = owner.difference(from: saver) {
+      return refuse("it was saved by another run, code or machine (\(difference))")
+    }
+    do {
+      try state.check(
+        parameters: model.parameters, maximumEpochs: maximumEpochs,
+        auxiliaryLossCount: auxiliaryLossCount)
+    } catch {
+      return refuse("\(error)")
+    }
+    log("resuming after epoch \(state.epoch) from \(path)")
+    return state
   }
 
   /// The WL kernel with a C-SVC: for each C of the config, train on the

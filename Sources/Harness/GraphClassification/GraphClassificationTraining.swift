@@ -60,9 +60,10 @@ public enum GraphClassificationTraining {
   /// batch and one forward pass per validation batch.
   ///
   /// `resumingFrom`: a state `epochDone` offered after some epoch of this
-  /// same training (same model, data, split, options and seed): training
-  /// continues after that epoch and ends exactly as if it had never
-  /// stopped. `epochDone` is called after every epoch with its number and
+  /// same training (same model, data, split, options and seed, on the same
+  /// machine): training continues after that epoch and ends exactly as if
+  /// it had never stopped; a state that does not fit the model throws
+  /// before anything changes (`TrainingState.check`). `epochDone` is called after every epoch with its number and
   /// a function that builds the state (O(parameters); call it only to save).
   public static func train(
     _ model: GraphClassifier, on dataset: FeaturedDataset, split: GraphSplit, options: Options,
@@ -84,7 +85,10 @@ public enum GraphClassificationTraining {
     let auxiliaryCount = model.auxiliaryLossKinds.count
     var epoch = 0
     if let state {
-      try state.restore(into: parameters, optimizer: &adam)
+      try state.check(
+        parameters: parameters, maximumEpochs: options.maximumEpochs,
+        auxiliaryLossCount: auxiliaryCount)
+      state.restore(into: parameters, optimizer: &adam)
       random = RandomSource(state: state.randomState)
       best = (state.bestLoss, state.bestEpoch, state.bestParameters.map(\.matrix))
       summaries = state.epochSummaries

@@ -17,18 +17,41 @@ public struct TrainingState: Codable, Sendable, Equatable {
 
   /// The run a state belongs to: a state is resumed only by the same run
   /// (config, data, split, seed) of the same code (`codeVersion`: the
-  /// committed `Sources/` and `Package.swift`, see the experiment runner).
+  /// committed `Sources/` and `Package.swift`, see `GitInfo.codeVersion`)
+  /// on the same kind of machine (CPU model, OpenBLAS kernel set and
+  /// build, kernel threads), the things the numbers depend on.
   public struct Owner: Codable, Sendable, Equatable {
     public var runID: String
     public var configSHA256: String
     public var dataSHA256: String
     public var codeVersion: String
+    public var cpuModel: String
+    public var blasCore: String
+    public var blasConfig: String
+    public var threads: Int
 
+    /// This machine's owner of the run.
     public init(runID: String, configSHA256: String, dataSHA256: String, codeVersion: String) {
       self.runID = runID
       self.configSHA256 = configSHA256
       self.dataSHA256 = dataSHA256
       self.codeVersion = codeVersion
+      cpuModel = ComputeEnvironment.cpuModel
+      blasCore = ComputeEnvironment.blasCoreName
+      blasConfig = ComputeEnvironment.blasConfig
+      threads = Threading.threadCount
+    }
+
+    /// The first field that differs from `other`'s, as "name: this ≠ other".
+    func difference(from other: Owner) -> String? {
+      let fields: [(String, String, String)] = [
+        ("run", runID, other.runID), ("config", configSHA256, other.configSHA256),
+        ("data", dataSHA256, other.dataSHA256), ("code", codeVersion, other.codeVersion),
+        ("CPU", cpuModel, other.cpuModel), ("OpenBLAS core", blasCore, other.blasCore),
+        ("OpenBLAS build", blasConfig, other.blasConfig),
+        ("threads", "\(threads)", "\(other.threads)"),
+      ]
+      return fields.first { $0.1 != $0.2 }.map { "\($0.0): saved by \($0.2), this is \($0.1)" }
     }
   }
 
@@ -70,8 +93,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
   public var bestParameters: [StoredMatrix]
   /// The log of the epochs done.
   public var epochSummaries: [GraphClassificationTraining.EpochSummary]
-  /// Wall-clock seconds the run has spent training so far, over all its
-  /// attempts.
+  /// Wall-clock seconds the run had spent when the state was saved,
+  /// counting earlier attempts up to their last save.
   public var elapsedSeconds: Double
 
   public var bestLoss: Double { Double(bitPattern: bestLossBits) }
@@ -102,29 +125,58 @@ public struct TrainingState: Codable, Sendable, Equatable {
     try AtomicFile.write(try encoder.encode(self), to: path)
   }
 
-  /// Puts the stored parameters into `parameters` and Adam's step and
-  /// moments into `optimizer`. Throws, changing nothing, when the names or
-  /// shapes differ from the model's.
-  func restore(into parameters: [Parameter], optimizer: inout Adam) throws {
+  /// Throws, naming the first problem, unless the state fits a model with
+  /// `parameters` trained for at most `maximumEpochs` with
+  /// `auxiliaryLossCount` auxiliary losses: the same parameter names and
+  /// shapes (weights and best weights), moments of known parameters with
+  /// their shapes and no name twice, a valid random state, and an epoch
+  /// log of `epoch` rows with the best epoch among them.
+  func check(parameters: [Parameter], maximumEpochs: Int, auxiliaryLossCount: Int) throws {
+    func fail(_ message: String) -> CheckpointError { CheckpointError(message) }
     let names = parameters.map(\.name)
-    for stored in [self.parameters, bestParameters] {
+    let shapes = Dictionary(
+      parameters.map { ($0.name, ($0.value.rows, $0.value.columns)) },
+      uniquingKeysWith: { a, _ in a })
+    func checkShape(_ stored: StoredMatrix, _ what: String) throws {
+      guard let shape = shapes[stored.name] else {
+        throw fail("\(what) '\(stored.name)' is not a parameter of the model")
+      }
+      guard stored.rows == shape.0, stored.columns == shape.1,
+        stored.bits.count == stored.rows * stored.columns
+      else {
+        throw fail(
+          "\(what) '\(stored.name)' is \(stored.rows)×\(stored.columns) "
+            + "(\(stored.bits.count) values), the model's \(shape.0)×\(shape.1)")
+      }
+    }
+    for (what, stored) in [("parameter", self.parameters), ("best parameter", bestParameters)] {
       guard stored.map(\.name) == names else {
-        throw CheckpointError(
-          "the state's parameters (\(stored.map(\.name))) are not the model's (\(names))")
+        throw fail("the state's \(what)s \(stored.map(\.name)) are not the model's \(names)")
       }
-      for (parameter, value) in zip(parameters, stored)
-      where parameter.value.rows != value.rows || parameter.value.columns != value.columns
-        || value.bits.count != value.rows * value.columns
-      {
-        throw CheckpointError(
-          "parameter \(parameter.name) is \(value.rows)×\(value.columns) in the state, "
-            + "\(parameter.value.rows)×\(parameter.value.columns) in the model")
+      for matrix in stored { try checkShape(matrix, what) }
+    }
+    for (what, moments) in [("first moment", firstMoments), ("second moment", secondMoments)] {
+      guard Set(moments.map(\.name)).count == moments.count else {
+        throw fail("a \(what) is stored twice")
       }
+      for matrix in moments { try checkShape(matrix, what) }
     }
-    let known = Set(names)
-    for moment in firstMoments + secondMoments where !known.contains(moment.name) {
-      throw CheckpointError("the state has a moment of '\(moment.name)', not a parameter")
+    guard randomState.count == 4, randomState.contains(where: { $0 != 0 }) else {
+      throw fail("invalid random state \(randomState)")
     }
+    guard (1...maximumEpochs).contains(epoch), (0...epoch).contains(bestEpoch),
+      epochSummaries.map(\.epoch) == Array(1...epoch),
+      epochSummaries.allSatisfy({ $0.validationAuxiliaryLosses.count == auxiliaryLossCount })
+    else {
+      throw fail(
+        "epoch \(epoch) (best \(bestEpoch)) with \(epochSummaries.count) log rows does not fit "
+          + "a run of at most \(maximumEpochs) epochs with \(auxiliaryLossCount) auxiliary losses")
+    }
+  }
+
+  /// Puts the stored parameters into `parameters` and Adam's step and
+  /// moments into `optimizer`; the state must have passed `check`.
+  func restore(into parameters: [Parameter], optimizer: inout Adam) {
     for (parameter, value) in zip(parameters, self.parameters) { parameter.value = value.matrix }
     optimizer.step = optimizerStep
     optimizer.firstMoments = Dictionary(
