@@ -102,15 +102,7 @@ public struct TrainingState: Codable, Sendable, Equatable {
   /// Reads a state written by `write(to:)`. Throws when the file cannot be
   /// read or decoded, or is of another format.
   public static func read(from path: String) throws -> TrainingState {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw CheckpointError("\(path): cannot be read")
-    }
-    let state: TrainingState
-    do {
-      state = try JSONDecoder().decode(TrainingState.self, from: data)
-    } catch {
-      throw CheckpointError("\(path): not a training state (\(error))")
-    }
+    let state = try JSONDecoder.decodeFile(TrainingState.self, at: path, what: "a training state")
     guard state.format == currentFormat else {
       throw CheckpointError(
         "\(path): format '\(state.format)', this version reads '\(currentFormat)'")

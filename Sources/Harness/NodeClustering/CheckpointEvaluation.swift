@@ -28,15 +28,8 @@ public enum CheckpointEvaluation {
   /// with its checkpoint `results/<exp>/checkpoints/<id>.h5`, reading data
   /// from `dataDirectory`. Cost: loading the dataset plus one forward pass.
   public static func evaluate(runRecord: String, dataDirectory: String) throws -> Outcome {
-    guard let data = FileManager.default.contents(atPath: runRecord) else {
-      throw CheckpointError("\(runRecord): cannot read the run record")
-    }
-    let recorded: NodeClusteringResult
-    do {
-      recorded = try JSONDecoder().decode(NodeClusteringResult.self, from: data)
-    } catch {
-      throw CheckpointError("\(runRecord): not a run record (\(error))")
-    }
+    let recorded = try JSONDecoder.decodeFile(
+      NodeClusteringResult.self, at: runRecord, what: "a run record")
     guard let digest = recorded.checkpointSHA256 else {
       throw CheckpointError(
         "\(runRecord): the run records no checkpoint SHA-256 (a baseline, or a run written "
