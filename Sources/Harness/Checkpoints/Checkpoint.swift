@@ -382,22 +382,6 @@ public struct Checkpoint: Sendable, Equatable {
 
 /// A checkpoint that cannot be written, read or restored; the description
 /// says which file, which object, and what was expected.
-extension JSONDecoder {
-  /// The `T` in the JSON file at `path` (a run record, a training state);
-  /// otherwise a `CheckpointError` naming the file and what it should be
-  /// (`what`, e.g. "a run record").
-  static func decodeFile<T: Decodable>(_ type: T.Type, at path: String, what: String) throws -> T {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw CheckpointError("\(path): cannot be read")
-    }
-    do {
-      return try JSONDecoder().decode(type, from: data)
-    } catch {
-      throw CheckpointError("\(path): not \(what) (\(error))")
-    }
-  }
-}
-
 public struct CheckpointError: Error, CustomStringConvertible, Sendable {
   /// The whole message, starting with the file path where there is one.
   public let description: String
@@ -441,4 +425,20 @@ private func syncDirectory(containing path: String) {
   guard descriptor >= 0 else { return }
   _ = fsync(descriptor)
   _ = close(descriptor)
+}
+
+extension JSONDecoder {
+  /// The `T` in the JSON file at `path` (a run record, a training state);
+  /// otherwise a `CheckpointError` naming the file and what it should be
+  /// (`what`, e.g. "a run record").
+  static func decodeFile<T: Decodable>(_ type: T.Type, at path: String, what: String) throws -> T {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CheckpointError("\(path): cannot be read")
+    }
+    do {
+      return try JSONDecoder().decode(type, from: data)
+    } catch {
+      throw CheckpointError("\(path): not \(what) (\(error))")
+    }
+  }
 }

@@ -22,7 +22,9 @@ public struct GraphClassificationExperiment: ExperimentRunner {
     let split: GraphSplit
     let seed: Int
     var configName: String { GraphClassificationExperiment.configName(of: configPath) }
-    var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
+    var runID: String {
+      GraphClassificationRun.runID(configName: configName, splitIndex: splitIndex, seed: seed)
+    }
   }
 
   /// A dataset with one choice of node features.

@@ -66,6 +66,8 @@ public struct GraphClassificationRun {
   /// it once the run's record is written. nil: not saved; the run starts
   /// from scratch.
   public var statePath: String?
+  /// The least time between two saves of the state (a save costs
+  /// O(parameters); a minute keeps it negligible against an epoch).
   public var stateInterval: Duration = .seconds(60)
   /// The version of the code (committed sources); nil (uncommitted changes,
   /// or no git): a state is neither saved nor resumed, as the code that
@@ -164,7 +166,13 @@ public struct GraphClassificationRun {
   }
 
   /// The run's id in its experiment: `<config>-split<i>-seed<s>`.
-  var runID: String { "\(configName)-split\(splitIndex)-seed\(seed)" }
+  var runID: String { Self.runID(configName: configName, splitIndex: splitIndex, seed: seed) }
+
+  /// The id of the run of config `configName` on split `splitIndex` with
+  /// model seed `seed`: its record's and state's file name.
+  static func runID(configName: String, splitIndex: Int, seed: Int) -> String {
+    "\(configName)-split\(splitIndex)-seed\(seed)"
+  }
 
   /// The state saved at `path` when it is this run's (`owner`: the same
   /// run, code and kind of machine) and fits `model`

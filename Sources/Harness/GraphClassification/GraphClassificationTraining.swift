@@ -63,8 +63,9 @@ public enum GraphClassificationTraining {
   /// same training (same model, data, split, options and seed, on the same
   /// machine): training continues after that epoch and ends exactly as if
   /// it had never stopped; a state that does not fit the model throws
-  /// before anything changes (`TrainingState.check`). `epochDone` is called after every epoch with its number and
-  /// a function that builds the state (O(parameters); call it only to save).
+  /// before anything changes (`TrainingState.check`). `epochDone` is called
+  /// after every epoch with its number and a function that builds the state
+  /// (O(parameters); call it only to save).
   public static func train(
     _ model: GraphClassifier, on dataset: FeaturedDataset, split: GraphSplit, options: Options,
     random: inout RandomSource, epochEnded: (Int, Double) -> Void = { _, _ in },

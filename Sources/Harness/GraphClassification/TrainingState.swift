@@ -42,7 +42,8 @@ public struct TrainingState: Codable, Sendable, Equatable {
       threads = Threading.threadCount
     }
 
-    /// The first field that differs from `other`'s, as "name: this ≠ other".
+    /// The first field that differs from `other`'s (the saver's), as
+    /// "name: saved by <other's>, this is <this one's>"; nil if none does.
     func difference(from other: Owner) -> String? {
       let fields: [(String, String, String)] = [
         ("run", runID, other.runID), ("config", configSHA256, other.configSHA256),
