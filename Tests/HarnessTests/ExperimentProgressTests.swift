@@ -73,4 +73,44 @@ final class ExperimentProgressTests: XCTestCase {
     XCTAssertFalse(bounded[2].contains("≤"), "\(bounded)")
     XCTAssertFalse(lines(mayStopEarly: false).contains { $0.contains("≤") })
   }
+
+  /// A resumed run's earlier iterations count as done, not as work done at
+  /// this process's rate: right after resuming at 85% nothing has been
+  /// computed here, so there is no ETA yet (counting them, seven 90-minute
+  /// runs, two resumed, were shown an ETA of 4 minutes).
+  func testAResumedRunsEarlierIterationsAreNotInTheRate() {
+    let output = Output()
+    let progress = ExperimentProgress(
+      total: 2, totalCost: 2, style: .lines, write: { output.append($0) })
+    progress.started(0, label: "mutagenicity-tvgnn split 6 seed 0", cost: 1)
+    progress.resumed(0, iteration: 425, of: 500)
+    progress.started(1, label: "mutagenicity-tvgnn split 9 seed 0", cost: 1)
+    XCTAssertEqual(
+      progress.summaryLine,
+      "0/2 runs done; running: mutagenicity-tvgnn split 6 seed 0 (85%), "
+        + "mutagenicity-tvgnn split 9 seed 0 (0%); ETA ?")
+    // 50 ms for one iteration of 500: at that rate the remaining 74 + 500
+    // iterations take at least 28 s (counting the earlier 425 as done here,
+    // it would say 0.1s).
+    Thread.sleep(forTimeInterval: 0.05)
+    progress.progress(0, iteration: 426, of: 500)
+    XCTAssertGreaterThanOrEqual(etaSeconds(progress.summaryLine), 28, progress.summaryLine)
+    // Finished (early stopping spared its last 74 iterations), it counts as
+    // 15% of a run done here in ≥ 50 ms, so the other run takes ≥ 0.33 s
+    // (with the resumed 85% counted: ≥ 0.05 s).
+    progress.finished(0, result: "accuracy 0.800")
+    XCTAssertGreaterThanOrEqual(etaSeconds(progress.summaryLine), 0.3, progress.summaryLine)
+    progress.close()
+  }
+
+  /// The ETA of a summary line ("…; ETA 1m02s" or "…; ETA 28.7s") in seconds.
+  private func etaSeconds(_ line: String) -> Double {
+    guard let range = line.range(of: "; ETA ") else { return .nan }
+    let text = line[range.upperBound...].replacingOccurrences(of: "≤ ", with: "")
+    if let m = text.firstIndex(of: "m") {
+      return 60 * (Double(text[..<m]) ?? .nan)
+        + (Double(text[text.index(after: m)...].dropLast()) ?? .nan)
+    }
+    return Double(text.dropLast()) ?? .nan
+  }
 }

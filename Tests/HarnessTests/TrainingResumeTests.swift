@@ -193,10 +193,13 @@ final class TrainingResumeTests: XCTestCase {
     var lines: [String] = []
     var epochs: [Int] = []
     var b = try makeRun { lines.append($0) }
+    var resumedAfter: [Int] = []
     b.progress = { epoch, _ in epochs.append(epoch) }
+    b.resumedProgress = { epoch, _ in resumedAfter.append(epoch) }
     let second = try b.run()
     XCTAssertTrue(lines.contains { $0.hasPrefix("resuming after epoch 3 from ") }, "\(lines)")
     XCTAssertEqual(epochs, [4, 5, 6, 7], "only the epochs after the state are trained")
+    XCTAssertEqual(resumedAfter, [3], "the display is told where the run resumed")
     XCTAssertEqual(withoutSeconds(second), withoutSeconds(first))
     XCTAssertEqual(try String(contentsOfFile: b.logPath!, encoding: .utf8), firstLog)
     XCTAssertGreaterThan(second.seconds, saved.elapsedSeconds, "the saved time is counted")
@@ -210,6 +213,7 @@ final class TrainingResumeTests: XCTestCase {
       epochs = []
       var c = try makeRun(codeVersion: code) { lines.append($0) }
       c.progress = { epoch, _ in epochs.append(epoch) }
+      c.resumedProgress = { _, _ in XCTFail("not resumed") }
       XCTAssertEqual(withoutSeconds(try c.run()), withoutSeconds(first))
       XCTAssertEqual(epochs, Array(1...7))
       let reason =

@@ -14,7 +14,10 @@ import Synchronization
 /// runs may stop early (early stopping on validation loss), a run's cost
 /// and progress count its epoch limit, so until one run has finished the
 /// ETA is an upper bound and says so ("ETA ≤ 20h11m"); after that, the
-/// finished runs' early stops are in the observed rate.
+/// finished runs' early stops are in the observed rate. A run that resumes
+/// from a saved state (`resumed`) brings iterations computed by an earlier
+/// process: they count as done but not into the rate, which only the
+/// iterations computed here measure.
 /// Thread-safe: parallel runs report into one instance.
 public final class ExperimentProgress: Sendable {
   public enum Style: Sendable { case statusLine, lines }
@@ -23,11 +26,15 @@ public final class ExperimentProgress: Sendable {
     let label: String
     let cost: Double
     var fraction: Double
+    /// The part an earlier process computed (a resumed run), else 0.
+    var resumedFraction = 0.0
   }
 
   private struct State {
     var done = 0
     var doneCost = 0.0
+    /// Of `doneCost`, what earlier processes computed (resumed runs).
+    var doneResumedCost = 0.0
     /// Runs not computed here (another process finished them) and their cost.
     var skipped = 0
     var skippedCost = 0.0
@@ -83,6 +90,18 @@ public final class ExperimentProgress: Sendable {
     }
   }
 
+  /// Run `id` continues after `iteration` of `iterations`, which an earlier
+  /// process computed (it resumed from a saved state): they count as done
+  /// but not as work done at this process's rate.
+  public func resumed(_ id: Int, iteration: Int, of iterations: Int) {
+    state.withLock { s in
+      let fraction = Double(iteration) / Double(max(1, iterations))
+      s.running[id]?.fraction = fraction
+      s.running[id]?.resumedFraction = fraction
+      if style == .statusLine { drawStatus(&s, force: true) }
+    }
+  }
+
   /// Run `id` has done `iteration` of `iterations`.
   public func progress(_ id: Int, iteration: Int, of iterations: Int) {
     state.withLock { s in
@@ -100,9 +119,7 @@ public final class ExperimentProgress: Sendable {
   /// Run `id` finished; `result` describes it (scores, time).
   public func finished(_ id: Int, result: String) {
     state.withLock { s in
-      let run = s.running.removeValue(forKey: id)
-      s.done += 1
-      s.doneCost += run?.cost ?? 0
+      let run = end(id, &s)
       switch style {
       case .statusLine: drawStatus(&s, force: true)
       case .lines:
@@ -125,11 +142,19 @@ public final class ExperimentProgress: Sendable {
   /// Run `id` failed: always a line of its own.
   public func failed(_ id: Int, error: String) {
     state.withLock { s in
-      let run = s.running.removeValue(forKey: id)
-      s.done += 1
-      s.doneCost += run?.cost ?? 0
+      let run = end(id, &s)
       printLine("\(run?.label ?? "run"): FAILED: \(error)", &s)
     }
+  }
+
+  /// Moves run `id` from running to done.
+  @discardableResult
+  private func end(_ id: Int, _ s: inout State) -> Running? {
+    let run = s.running.removeValue(forKey: id)
+    s.done += 1
+    s.doneCost += run?.cost ?? 0
+    s.doneResumedCost += (run?.cost ?? 0) * (run?.resumedFraction ?? 0)
+    return run
   }
 
   /// Ends the status line (moves to a fresh line) once everything is done.
@@ -168,14 +193,18 @@ public final class ExperimentProgress: Sendable {
       + "; ETA \(eta(s))"
   }
 
-  /// Remaining cost at the rate observed so far; "≤ …" while it assumes
-  /// every run goes to its iteration limit.
+  /// Remaining cost at the rate observed so far (cost computed by this
+  /// process per second); "≤ …" while it assumes every run goes to its
+  /// iteration limit.
   private func eta(_ s: State) -> String {
     let progressed = s.doneCost + s.running.values.reduce(0) { $0 + $1.cost * $1.fraction }
-    guard progressed > 0 else { return "?" }
+    let computedHere =
+      s.doneCost - s.doneResumedCost
+      + s.running.values.reduce(0) { $0 + $1.cost * ($1.fraction - $1.resumedFraction) }
+    guard computedHere > 0 else { return "?" }
     let elapsed = (clock.now - start).seconds
     let remaining = formatDuration(
-      elapsed / progressed * max(0, totalCost - s.skippedCost - progressed))
+      elapsed / computedHere * max(0, totalCost - s.skippedCost - progressed))
     return runsMayStopEarly && s.done == s.skipped ? "≤ " + remaining : remaining
   }
 }

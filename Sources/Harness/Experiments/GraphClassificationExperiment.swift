@@ -198,7 +198,8 @@ public struct GraphClassificationExperiment: ExperimentRunner {
         config: item.config, configName: item.configName, dataset: data.featured,
         split: item.split, splitIndex: item.splitIndex, seed: item.seed,
         configSHA256: item.configSHA256, dataSHA256: data.checksum, gitCommit: commit)
-      run.progress = progress
+      run.progress = progress.report
+      run.resumedProgress = progress.resumed
       run.logPath = "\(settings.outputDirectory)/logs/\(item.runID).csv"
       run.statePath = statePath(item.runID)
       run.codeVersion = codeVersion

@@ -99,7 +99,7 @@ struct RunQueue<Item: QueueItem>: Sendable {
     _ pending: [Item], label: (Item) -> String, cost: (Item) -> Double,
     runsMayStopEarly: Bool = false,
     run:
-      @Sendable (Item, _ progress: @escaping @Sendable (Int, Int) -> Void) throws -> (
+      @Sendable (Item, _ progress: RunProgress) throws -> (
         record: Record, summary: String
       )
   ) throws -> [(runID: String, error: String)] {
@@ -168,9 +168,11 @@ struct RunQueue<Item: QueueItem>: Sendable {
         try? FileManager.default.removeItem(atPath: path)
         progress.started(index, label: labels[index], cost: costs[index])
         do {
-          let (record, summary) = try run(ordered[index]) { done, total in
-            progress.progress(index, iteration: done, of: total)
-          }
+          let (record, summary) = try run(
+            ordered[index],
+            RunProgress(
+              report: { done, total in progress.progress(index, iteration: done, of: total) },
+              resumed: { done, total in progress.resumed(index, iteration: done, of: total) }))
           try AtomicFile.write(try JSONEncoder.sortedPretty.encode(record), to: path)
           progress.finished(index, result: summary)
         } catch {
@@ -182,4 +184,15 @@ struct RunQueue<Item: QueueItem>: Sendable {
     progress.close()
     return failures.withLock { $0 }
   }
+}
+
+/// How one run of a `RunQueue` reports its progress to the display.
+struct RunProgress: Sendable {
+  /// `done` of `total` iterations are done.
+  let report: @Sendable (_ done: Int, _ total: Int) -> Void
+  /// The run resumed from a saved state after `done` of `total` iterations,
+  /// computed by an earlier process (they are not in the ETA's rate).
+  let resumed: @Sendable (_ done: Int, _ total: Int) -> Void
+
+  func callAsFunction(_ done: Int, _ total: Int) { report(done, total) }
 }

@@ -45,6 +45,9 @@ public struct GraphClassificationRun {
   public let gitCommit: String
   /// Called after each epoch with (epoch, maximum epochs).
   public var progress: (Int, Int) -> Void = { _, _ in }
+  /// Called once, before training, with (epoch, maximum epochs) when the
+  /// run resumes after `epoch` from a saved state.
+  public var resumedProgress: (Int, Int) -> Void = { _, _ in }
   /// The normalised WL kernel over all graphs of the dataset (n×n), for a
   /// `wl_svm` baseline; computed once per dataset by the caller.
   public var kernel: [Double]?
@@ -210,6 +213,7 @@ public struct GraphClassificationRun {
       return refuse("\(error)")
     }
     log("resuming after epoch \(state.epoch) from \(path)")
+    resumedProgress(state.epoch, maximumEpochs)
     return state
   }
 
