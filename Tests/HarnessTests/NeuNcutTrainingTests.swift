@@ -1,3 +1,4 @@
+import Foundation
 import GraphData
 import Harness
 import TensorCore
@@ -36,6 +37,50 @@ final class NeuNcutTrainingTests: XCTestCase {
     XCTAssertLessThan(first.losses.last!, first.losses.first!)
     let again = run(seed: 0)
     XCTAssertEqual(again.losses, first.losses, "same seed, same run")
+  }
+
+  /// USPS's 7,291 training samples in batches of 1,000: the reference
+  /// trains 7 per epoch (N // batch size) and leaves the last 291 out;
+  /// without dropping, an eighth batch of 291. Smaller than one batch: one
+  /// batch either way; a lone sample is never a batch.
+  func testEpochBatches() {
+    let order = Array(0..<7291)
+    let dropped = NeuNcutTraining.batches(of: order, size: 1000, dropLast: true)
+    XCTAssertEqual(dropped.map(\.count), Array(repeating: 1000, count: 7))
+    XCTAssertEqual(dropped.flatMap { $0 }, Array(0..<7000))
+    let kept = NeuNcutTraining.batches(of: order, size: 1000, dropLast: false)
+    XCTAssertEqual(kept.map(\.count), Array(repeating: 1000, count: 7) + [291])
+    XCTAssertEqual(kept.flatMap { $0 }, order)
+    XCTAssertEqual(
+      NeuNcutTraining.batches(of: Array(0..<5000), size: 1000, dropLast: true).count, 5)
+    for dropLast in [true, false] {
+      XCTAssertEqual(
+        NeuNcutTraining.batches(of: Array(0..<300), size: 1000, dropLast: dropLast).map(\.count),
+        [300])
+      XCTAssertEqual(
+        NeuNcutTraining.batches(of: Array(0..<1001), size: 1000, dropLast: dropLast).map(\.count),
+        [1000])
+    }
+  }
+
+  /// `drop_last_batch` defaults to the reference (true), reads false, and
+  /// anything but a boolean is an error naming the key.
+  func testDropLastBatchKey() throws {
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("gpool-neuncut-\(UUID()).json").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    func load(_ neuncut: String) throws -> VectorClusteringConfig {
+      try #"{"method": "NeuNcut", "task": "vector_clustering", "dataset": "usps", "neuncut": "#
+        .appending(neuncut + "}").write(toFile: path, atomically: true, encoding: .utf8)
+      return try VectorClusteringConfig.load(from: path)
+    }
+    XCTAssertEqual(try load("{}").neuncut?.options.dropLastBatch, true)
+    XCTAssertEqual(
+      try load(#"{"drop_last_batch": false}"#).neuncut?.options.dropLastBatch, false)
+    XCTAssertThrowsError(try load(#"{"drop_last_batch": 1}"#)) {
+      XCTAssertTrue("\($0)".contains("drop_last_batch"), "\($0)")
+      XCTAssertTrue("\($0)".contains(path), "\($0)")
+    }
   }
 
   func testGeneratorsAreSeeded() {

@@ -90,6 +90,7 @@ public struct NeuNcutSpec: Decodable, Sendable, Equatable {
   enum CodingKeys: String, CodingKey, CaseIterable {
     case hidden, epochs
     case batchSize = "batch_size"
+    case dropLastBatch = "drop_last_batch"
     case learningRate = "learning_rate"
     case weightDecay = "weight_decay"
     case sigma, gamma
@@ -101,6 +102,7 @@ public struct NeuNcutSpec: Decodable, Sendable, Equatable {
     var o = NeuNcutTraining.Options()
     o.epochs = try c.decodeInteger(forKey: .epochs) ?? o.epochs
     o.batchSize = try c.decodeInteger(forKey: .batchSize) ?? o.batchSize
+    o.dropLastBatch = try c.decodeIfPresent(Bool.self, forKey: .dropLastBatch) ?? o.dropLastBatch
     o.learningRate = try c.decodeFloat(forKey: .learningRate) ?? o.learningRate
     o.weightDecay = try c.decodeFloat(forKey: .weightDecay) ?? o.weightDecay
     o.sigma = try c.decodeFloat(forKey: .sigma) ?? o.sigma

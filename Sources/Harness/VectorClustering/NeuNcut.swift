@@ -70,6 +70,11 @@ public enum NeuNcutTraining {
   public struct Options: Sendable, Equatable {
     public var epochs = 300
     public var batchSize = 1000
+    /// Leave out the last, smaller batch of each epoch, as the reference
+    /// does (it trains N // batch size batches per epoch; after each
+    /// reshuffle other samples are left out). A training set smaller than
+    /// one batch is one batch either way.
+    public var dropLastBatch = true
     public var learningRate: Float = 5e-3
     /// PyTorch-style coupled weight decay (see `Adam.weightDecay`).
     public var weightDecay: Float = 1e-4
@@ -92,10 +97,22 @@ public enum NeuNcutTraining {
     return out
   }
 
+  /// The mini-batches of one epoch: `order` cut into runs of `size`; the
+  /// last, smaller one is left out when `dropLast` unless it is the only
+  /// one. A batch of one sample (nothing to cut) is always left out.
+  public static func batches(of order: [Int], size: Int, dropLast: Bool) -> [ArraySlice<Int>] {
+    let fullBatches = order.count / size
+    let end = dropLast && fullBatches > 0 ? fullBatches * size : order.count
+    return stride(from: 0, to: end, by: size).map { start in
+      order[start..<min(end, start + size)]
+    }.filter { $0.count > 1 }
+  }
+
   /// Trains `model` on the rows `trainRows` of `x` (already normalised):
-  /// each epoch shuffles them (seeded by `random`) into mini-batches, whose
-  /// Gaussian affinity W and loss are computed afresh; Adam with the
-  /// learning rate on a cosine schedule, lr_e = lr·(1 + cos(π e / E))/2.
+  /// each epoch shuffles them (seeded by `random`) into mini-batches
+  /// (`batches(of:size:dropLast:)`), whose Gaussian affinity W and loss
+  /// are computed afresh; Adam with the learning rate on a cosine
+  /// schedule, lr_e = lr·(1 + cos(π e / E))/2.
   /// Returns the mean loss of each epoch; `progress` is called after each.
   public static func train(
     _ model: NeuNcutModel, on x: Matrix, rows trainRows: [Int], options: Options,
@@ -111,12 +128,8 @@ public enum NeuNcutTraining {
       var order = trainRows
       order.shuffle(using: &random)
       var total: Float = 0
-      var batches = 0
-      var start = 0
-      while start < order.count {
-        let batch = Array(order[start..<min(order.count, start + options.batchSize)])
-        start += options.batchSize
-        guard batch.count > 1 else { continue }  // one sample has no affinity to cut
+      var batchCount = 0
+      for batch in batches(of: order, size: options.batchSize, dropLast: options.dropLastBatch) {
         var rows = [Float]()
         rows.reserveCapacity(batch.count * x.columns)
         for i in batch { rows += x.storage[(i * x.columns)..<((i + 1) * x.columns)] }
@@ -127,9 +140,9 @@ public enum NeuNcutTraining {
           assignments: model.assignments(xb, tape: tape), affinity: w, gamma: options.gamma)
         adam.update(model.parameters, with: tape.gradients(of: loss))
         total += loss.value.scalar
-        batches += 1
+        batchCount += 1
       }
-      losses.append(total / Float(max(1, batches)))
+      losses.append(total / Float(max(1, batchCount)))
       progress(epoch + 1, losses.last!)
     }
     return losses
