@@ -269,7 +269,8 @@ final class TrainingResumeTests: XCTestCase {
 }
 
 /// The code version a state is tied to changes with the sources, not with
-/// commits of results, and is nil while the sources have uncommitted changes.
+/// commits of results, and is nil while the sources have uncommitted changes;
+/// the commit a record names is "-dirty" for uncommitted sources only.
 final class CodeVersionTests: XCTestCase {
   func testTheCodeVersionFollowsTheSourcesOnly() throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -303,14 +304,22 @@ final class CodeVersionTests: XCTestCase {
     try git("add", "-A")
     try git("commit", "-q", "-m", "results")
     XCTAssertEqual(GitInfo.codeVersion(in: root.path), first, "a results commit keeps it")
+    // A results file changed by a run in the background does not make the
+    // commit a record names dirty; a source change does.
+    let head = GitInfo.commit(in: root.path)
+    XCTAssertEqual(head.count, 12, head)
+    try write("run\nrun\n", "results.csv")
+    XCTAssertEqual(GitInfo.commit(in: root.path), head)
 
     try write("let a = 2\n", "Sources/a.swift")
     XCTAssertNil(GitInfo.codeVersion(in: root.path), "uncommitted source change")
+    XCTAssertEqual(GitInfo.commit(in: root.path), head + "-dirty")
     try git("commit", "-q", "-am", "two")
     let second = try XCTUnwrap(GitInfo.codeVersion(in: root.path))
     XCTAssertNotEqual(second, first)
 
     try write("let b = 1\n", "Sources/b.swift")
     XCTAssertNil(GitInfo.codeVersion(in: root.path), "a new source file, not committed")
+    XCTAssertTrue(GitInfo.commit(in: root.path).hasSuffix("-dirty"))
   }
 }

@@ -214,13 +214,24 @@ func formatDuration(_ s: Double) -> String {
 
 /// The commit that produced a result.
 enum GitInfo {
-  /// `git rev-parse --short HEAD` (with "-dirty" for uncommitted changes), or "unknown".
+  /// `git rev-parse --short HEAD`, with "-dirty" when the code that
+  /// computes results (`Sources/`, `Package.swift`) has uncommitted
+  /// changes; or "unknown". Uncommitted results, docs or configs do not
+  /// count: runs in the background keep results files modified, and a
+  /// record holds its config's SHA-256.
   static func commit(in directory: String) -> String {
     guard let head = git(["rev-parse", "--short=12", "HEAD"], in: directory) else {
       return "unknown"
     }
-    let status = git(["status", "--porcelain", "--untracked-files=no"], in: directory) ?? ""
-    return status.isEmpty ? head : head + "-dirty"
+    return sourcesAreCommitted(in: directory) ? head : head + "-dirty"
+  }
+
+  /// Whether `Sources/` and `Package.swift` equal HEAD's (no modified,
+  /// deleted or untracked file there).
+  private static func sourcesAreCommitted(in directory: String) -> Bool {
+    git(
+      ["status", "--porcelain", "--untracked-files=all", "--", "Sources", "Package.swift"],
+      in: directory)?.isEmpty ?? false
   }
 
   /// The version of the code that computes results: the git object ids of
@@ -232,10 +243,7 @@ enum GitInfo {
     guard
       let sources = git(["rev-parse", "HEAD:Sources"], in: directory),
       let manifest = git(["rev-parse", "HEAD:Package.swift"], in: directory),
-      let status = git(
-        ["status", "--porcelain", "--untracked-files=all", "--", "Sources", "Package.swift"],
-        in: directory),
-      status.isEmpty
+      sourcesAreCommitted(in: directory)
     else { return nil }
     return "\(sources)+\(manifest)"
   }
